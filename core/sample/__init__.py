@@ -1,0 +1,1 @@
+"""The bundled fictional sample county (schools.json, county.json) used by `junheng demo`."""

@@ -1,0 +1,1 @@
+"""Ruleset TOML files, one folder per publisher (national, jiangxi, ...), shipped as package data."""
