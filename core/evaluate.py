@@ -1,0 +1,759 @@
+"""Evaluate a batch of schools (any number of counties) against one compiled ruleset.
+
+Pipeline, one way only: units (stage split, apportion, fold/exclude) →
+indicators (compiled formulas over whole columns) → school checks and school
+rules → weighted CVs per county × stage → county items, multi-year rules,
+vetoes, score tree → verdict per county. Columns throughout; the only
+per-county Python work is assembling the criteria list for the report.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .fields import county_fields
+from .formula import _kleene_and, _truth, as_division, prev_name
+from .results import (
+    CountyResult,
+    Criterion,
+    GroupResult,
+    IndicatorStat,
+    Report,
+    SchoolTable,
+    ScoreLine,
+    ScoreResult,
+    _b,
+    _f,
+)
+from .ruleset import STAGE_TITLES, STAGES, Ruleset, RulesetError, indicator_order
+from .stats import weighted_cv
+from .units import Units, build_units
+
+NAN = float("nan")
+
+
+def county_scalar_names() -> list[str]:
+    """County record names visible to formulas: ``items``, ``survey``, ``vetoes`` keys, flattened."""
+    names = []
+    for f in county_fields():
+        head, _, rest = f.path.partition(".")
+        if head in ("items", "survey", "vetoes") and rest and "." not in rest:
+            names.append(rest)
+    return names
+
+
+def finance_field_names() -> list[str]:
+    return [
+        f.path.split(".", 1)[1]
+        for f in county_fields()
+        if f.path.startswith("finance[].") and not f.path.endswith(".year")
+    ]
+
+
+def _stage_array(units: Units, value: Any) -> np.ndarray:
+    """Broadcast a per-stage value (StageValue or None) onto the units."""
+    if value is None:
+        return np.full(units.size, NAN)
+    p = NAN if value.primary is None else value.primary
+    j = NAN if value.junior is None else value.junior
+    return np.where(units.stage == 0, p, j)
+
+
+def _ceil(x: np.ndarray) -> np.ndarray:
+    # 1e-9 keeps 3.0000000001 (float noise) from becoming 4 teachers
+    return np.ceil(x - 1e-9)
+
+
+def evaluate(
+    ruleset: Ruleset,
+    schools: Sequence[Mapping[str, Any]],
+    counties: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    data_issues: Sequence[Any] = (),
+    provenance: Mapping[str, Any] | None = None,
+) -> Report:
+    """Evaluate ``schools`` (validated records) and the county records keyed by county code."""
+    counties = counties or {}
+    units = build_units(schools, ruleset.preparation, ruleset.stages)
+    env: dict[str, Any] = dict(units.columns)
+    for name, value in ruleset.parameters.items():
+        env[name] = _stage_array(units, value)
+
+    table = _school_checks(ruleset, units, env)
+    groups = _group_stats(ruleset, units, env)
+    county_results = _counties(ruleset, units, table, groups, counties)
+    return Report(
+        ruleset=ruleset,
+        counties=tuple(county_results),
+        schools=table,
+        data_issues=tuple(data_issues),
+        provenance=dict(provenance or {}),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Schools
+
+
+def _school_checks(rs: Ruleset, units: Units, env: dict[str, Any]) -> SchoolTable:
+    size = units.size
+    value: dict[str, np.ndarray] = {}
+    threshold: dict[str, np.ndarray] = {}
+    met: dict[str, np.ndarray] = {}
+    shortfall: dict[str, np.ndarray] = {}
+    detail: dict[str, np.ndarray] = {}
+
+    for iid in indicator_order(rs):
+        ind = rs.indicators[iid]
+        v = ind.formula.evaluate(env, size)
+        env[iid] = v
+        if ind.threshold is None:
+            continue
+        thr = _stage_array(units, ind.threshold)
+        with np.errstate(invalid="ignore"):
+            ok = v >= thr if ind.direction == "min" else v <= thr
+        m = np.where(np.isnan(v) | np.isnan(thr), NAN, ok.astype(float))
+        value[iid], threshold[iid], met[iid] = v, thr, m
+        shortfall[iid] = _shortfall(ind, v, thr, m, env, size)
+
+    for rid, rule in rs.school_rules.items():
+        in_stage = np.isin(units.stage, [STAGES.index(s) for s in rule.stages])
+        if rule.kind == "k_of_n":
+            v, m, s, d = _k_of_n(rs, rule, met, value, threshold)
+            value[rid], threshold[rid] = v, np.full(size, float(rule.min_met))
+            met[rid], shortfall[rid], detail[rid] = m, s, d
+        else:
+            m = _truth(rule.formula.evaluate(env, size))
+            value[rid], threshold[rid], met[rid] = m, np.full(size, 1.0), m
+            shortfall[rid] = np.where(m == 1.0, 0.0, np.where(m == 0.0, 1.0, NAN))
+        met[rid] = np.where(in_stage, met[rid], NAN)
+
+    verdict = [met[c] for c in rs.school_verdict if c in met]
+    passed = _kleene_and(verdict) if verdict else np.full(size, NAN)
+    passed = np.where(units.included, np.broadcast_to(passed, (size,)), NAN)
+    return SchoolTable(
+        units=units,
+        ruleset=rs,
+        check_ids=tuple(c for c in rs.checks if c in met),
+        value=value,
+        threshold=threshold,
+        met=met,
+        shortfall=shortfall,
+        detail=detail,
+        passed=passed,
+        env=env,
+    )
+
+
+def _shortfall(ind, v, thr, m, env, size) -> np.ndarray:
+    """The gap in the indicator's natural unit for the whole school (teachers, m², yuan, rooms)."""
+    if ind.shortfall is not None:
+        gap = ind.shortfall.evaluate({**env, "threshold": thr}, size)
+    else:
+        div = as_division(ind.formula)
+        if div is not None:
+            num, den, scale = div
+            need = thr * env[den] / scale
+            gap = need - env[num] if ind.direction == "min" else env[num] - need
+        else:
+            gap = thr - v if ind.direction == "min" else v - thr
+    gap = np.maximum(gap, 0.0)
+    if ind.integer_shortfall:
+        gap = _ceil(gap)
+    return np.where(m == 1.0, 0.0, np.where(m == 0.0, gap, NAN))
+
+
+def _k_of_n(rs, rule, met, value, threshold):
+    """At least ``min_met`` of the indicators met and every unmet one ≥ ``rest_min_ratio`` of its requirement."""
+    ms = np.vstack([met[i] for i in rule.indicators])
+    n = len(rule.indicators)
+    count = (ms == 1.0).sum(axis=0).astype(float)
+    undef = np.isnan(ms).sum(axis=0)
+    ratios = []
+    for i in rule.indicators:
+        ind = rs.indicators[i]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = value[i] / threshold[i] if ind.direction == "min" else threshold[i] / value[i]
+        ratios.append(r)
+    rs_arr = np.vstack(ratios)
+    low = (ms == 0.0) & ~(rs_arr >= rule.rest_min_ratio)
+    n_low = low.sum(axis=0)
+    fail = (n_low > 0) | (count + undef < rule.min_met)
+    ok = (undef == 0) & (count >= rule.min_met) & ~fail
+    m = np.where(fail, 0.0, np.where(ok, 1.0, NAN))
+    need = np.maximum(np.maximum(rule.min_met - count, 0), n_low).astype(float)
+    short = np.where(m == 1.0, 0.0, np.where(m == 0.0, need, NAN))
+    detail = np.full(count.size, None, dtype=object)
+    partial = np.nonzero((count < n) & ~np.isnan(m))[0]
+    titles = [rs.indicators[i].meta.title for i in rule.indicators]
+    for k in partial.tolist():
+        misses = [
+            f"{titles[j]}为要求的{rs_arr[j, k] * 100:.1f}%"
+            for j in range(n)
+            if ms[j, k] == 0.0 and math.isfinite(rs_arr[j, k])
+        ]
+        detail[k] = f"{n}项中{int(count[k])}项达标；" + "；".join(misses)
+    return count, m, short, detail
+
+
+# ---------------------------------------------------------------------------
+# Groups (county × stage)
+
+
+def _group_stats(rs: Ruleset, units: Units, env: Mapping[str, Any]):
+    n_c = len(units.county_codes)
+    key = units.county_index * 2 + units.stage.astype(np.int64)
+    n_g = n_c * 2
+    weights = np.nan_to_num(units.columns["students"])
+    cv_ids = [i for i, ind in rs.indicators.items() if ind.cv_limit is not None]
+    if rs.composite_cv:
+        cv_ids += [i for i in rs.composite_cv.indicators if i not in cv_ids]
+    stats = {i: weighted_cv(env[i], weights, key, n_g, units.included) for i in cv_ids}
+    inc = units.included.astype(float)
+    counts = np.bincount(key, weights=inc, minlength=n_g)
+    students = np.bincount(key, weights=weights * inc, minlength=n_g)
+    composite = None
+    if rs.composite_cv:
+        composite = np.mean(np.vstack([stats[i].cv for i in rs.composite_cv.indicators]), axis=0)
+    return {"stats": stats, "counts": counts, "students": students, "composite": composite}
+
+
+# ---------------------------------------------------------------------------
+# Counties
+
+
+def _county_env(rs: Ruleset, units: Units, counties, groups) -> dict[str, np.ndarray]:
+    codes = units.county_codes
+    n_c = len(codes)
+    env: dict[str, Any] = {}
+    for name in county_scalar_names():
+        env[name] = np.full(n_c, NAN)
+    for name in finance_field_names():
+        env[name] = np.full(n_c, NAN)
+    for k, code in enumerate(codes):
+        rec = counties.get(code) or {}
+        for block in ("items", "survey", "vetoes"):
+            for name, v in (rec.get(block) or {}).items():
+                if name in env and isinstance(v, (int, float, bool)):
+                    env[name][k] = float(v)
+        fin = sorted(rec.get("finance") or [], key=lambda r: r.get("year", 0))
+        if fin:
+            for name, v in fin[-1].items():
+                if name in env and isinstance(v, (int, float)):
+                    env[name][k] = float(v)
+    for i, st in groups["stats"].items():
+        for s, stage in enumerate(STAGES):
+            env[f"cv_{stage}_{i}"] = st.cv[s::2]
+    comp = groups["composite"]
+    for s, stage in enumerate(STAGES):
+        env[f"composite_cv_{stage}"] = comp[s::2] if comp is not None else np.full(n_c, NAN)
+    for name, value in rs.parameters.items():
+        env[name] = np.full(n_c, NAN if value is None or value.primary is None else value.primary)
+    return env
+
+
+def _aggregate_units(units: Units, m: np.ndarray) -> np.ndarray:
+    """Per county: 1 if every included unit is 1, 0 if any is 0, else undefined."""
+    n_c = len(units.county_codes)
+    inc = units.included
+    ci = units.county_index
+    zeros = np.bincount(ci, weights=(inc & (m == 0.0)).astype(float), minlength=n_c)
+    nans = np.bincount(ci, weights=(inc & np.isnan(m)).astype(float), minlength=n_c)
+    total = np.bincount(ci, weights=inc.astype(float), minlength=n_c)
+    return np.where(zeros > 0, 0.0, np.where((nans > 0) | (total == 0), NAN, 1.0))
+
+
+def _multi_year(rs: Ruleset, units: Units, counties) -> dict[str, dict[str, np.ndarray]]:
+    codes = units.county_codes
+    out = {}
+    fields = finance_field_names()
+    for rid, rule in rs.multi_year.items():
+        per_year = []
+        for k in range(rule.years):
+            env: dict[str, Any] = {}
+            for f in fields:
+                env[f] = np.full(len(codes), NAN)
+                env[prev_name(f)] = np.full(len(codes), NAN)
+            for c, code in enumerate(codes):
+                fin = {r.get("year"): r for r in (counties.get(code) or {}).get("finance") or []}
+                if not fin:
+                    continue
+                year = max(fin) - k
+                cur, prev = fin.get(year, {}), fin.get(year - 1, {})
+                for f in fields:
+                    if isinstance(cur.get(f), (int, float)):
+                        env[f][c] = cur[f]
+                    if isinstance(prev.get(f), (int, float)):
+                        env[prev_name(f)][c] = prev[f]
+            for name, value in rs.parameters.items():
+                env[name] = np.full(len(codes), NAN if value is None else value.primary)
+            per_year.append(_truth(rule.condition.evaluate(env, len(codes))))
+        mat = np.vstack(per_year)
+        years_met = (mat == 1.0).sum(axis=0).astype(float)
+        years_missed = (mat == 0.0).sum(axis=0).astype(float)
+        undef = np.isnan(mat).sum(axis=0)
+        met = np.where(
+            years_met >= rule.min_years_met,
+            1.0,
+            np.where(years_missed > rule.years - rule.min_years_met, 0.0, NAN),
+        )
+        met = np.where((undef > 0) & (years_met < rule.min_years_met) & (met != 0.0), NAN, met)
+        out[rid] = {"met": met, "years_met": years_met, "years_missed": years_missed,
+                    "undefined": undef.astype(float), "matrix": mat}
+    return out
+
+
+def _order_items(rs: Ruleset) -> list[str]:
+    ids = list(rs.county_items)
+    done: list[str] = []
+    pending = ids[:]
+    while pending:
+        progressed = False
+        for rid in list(pending):
+            item = rs.county_items[rid]
+            deps = (item.formula.names if item.formula else frozenset()) & set(ids)
+            if deps <= set(done):
+                done.append(rid)
+                pending.remove(rid)
+                progressed = True
+        if not progressed:
+            raise RulesetError([f"{rs.id}: 县级指标之间存在循环引用: {', '.join(pending)}"])
+    return done
+
+
+def _counties(rs: Ruleset, units: Units, table: SchoolTable, groups, counties) -> list[CountyResult]:
+    codes = units.county_codes
+    n_c = len(codes)
+    env = _county_env(rs, units, counties, groups)
+    env["schools_all_passed"] = _aggregate_units(units, table.passed)
+    env["school_count"] = np.bincount(
+        units.county_index, weights=units.included.astype(float), minlength=n_c
+    )
+
+    # CV criteria per county × stage
+    cv_flags = []
+    for i, ind in rs.indicators.items():
+        if ind.cv_limit is None:
+            continue
+        for s, stage in enumerate(STAGES):
+            lim = ind.cv_limit.get(stage)
+            if lim is not None:
+                cv = groups["stats"][i].cv[s::2]
+                cv_flags.append(np.where(np.isnan(cv), NAN, (cv <= lim).astype(float)))
+    if rs.composite_cv:
+        for s, stage in enumerate(STAGES):
+            lim = rs.composite_cv.limit.get(stage)
+            if lim is not None:
+                cv = groups["composite"][s::2]
+                cv_flags.append(np.where(np.isnan(cv), NAN, (cv <= lim).astype(float)))
+    env["cv_all_met"] = _kleene_and(cv_flags) if cv_flags else np.full(n_c, 1.0)
+
+    multi = _multi_year(rs, units, counties)
+    for rid, res in multi.items():
+        env[rid] = res["met"]
+        env[f"{rid}_years_met"] = res["years_met"]
+        env[f"{rid}_years_missed"] = res["years_missed"]
+
+    item_values: dict[str, np.ndarray] = {}
+    item_met: dict[str, np.ndarray] = {}
+    for rid in _order_items(rs):
+        item = rs.county_items[rid]
+        if item.kind == "value":
+            v = item.formula.evaluate(env, n_c)
+            with np.errstate(invalid="ignore"):
+                ok = v >= item.threshold if item.direction == "min" else v <= item.threshold
+            m = np.where(np.isnan(v), NAN, ok.astype(float))
+            item_values[rid] = v
+        elif item.kind == "when":
+            m = _truth(item.formula.evaluate(env, n_c))
+        elif item.kind == "all_schools":
+            col = table.passed if item.check == "verdict" else table.met[item.check]
+            m = _aggregate_units(units, col)
+            fails = np.bincount(
+                units.county_index,
+                weights=(units.included & (col == 0.0)).astype(float),
+                minlength=n_c,
+            )
+            item_values[rid] = fails
+        else:
+            m = np.full(n_c, NAN)
+        item_met[rid] = m
+        env[rid] = m
+
+    veto_applies = {rid: _truth(v.when.evaluate(env, n_c)) for rid, v in rs.vetoes.items()}
+    score_pts = _score(rs, env, counties, codes) if rs.score else None
+
+    results = []
+    present = groups["counts"].reshape(n_c, 2) > 0
+    for c, code in enumerate(codes):
+        crit: list[Criterion] = []
+        rec = counties.get(code)
+        crit.append(_schools_criterion(rs, table, units, c))
+        crit += _cv_criteria(rs, groups, c, present[c])
+        for rid, res in multi.items():
+            rule = rs.multi_year[rid]
+            if not rule.required:
+                continue
+            status = _status(res["met"][c])
+            crit.append(
+                Criterion(
+                    id=rid,
+                    kind="multi_year",
+                    title=rule.meta.title,
+                    status=status,
+                    source=rule.meta.source,
+                    value=_f(res["years_met"][c]),
+                    limit=float(rule.min_years_met),
+                    unit="年",
+                    detail=_multi_detail(rule, res, c, rec),
+                    owner=rule.meta.owner,
+                    unverified=rule.meta.unverified,
+                )
+            )
+        for rid, item in rs.county_items.items():
+            if not item.required:
+                continue
+            m = item_met[rid][c]
+            val = item_values.get(rid)
+            crit.append(
+                Criterion(
+                    id=rid,
+                    kind="county_item",
+                    title=item.meta.title,
+                    status=_status(m),
+                    source=item.meta.source,
+                    value=_f(val[c]) if val is not None else None,
+                    limit=item.threshold,
+                    unit=item.unit if item.kind != "all_schools" else "所未达标学校",
+                    detail=_item_detail(item, m, val[c] if val is not None else None, rec),
+                    owner=item.meta.owner,
+                    category=item.category or None,
+                    unverified=item.meta.unverified,
+                )
+            )
+        for rid, veto in rs.vetoes.items():
+            a = veto_applies[rid][c]
+            status = "not_evaluated" if math.isnan(a) else ("failed" if a == 1.0 else "met")
+            detail = {
+                "failed": "一票否决：该情形存在",
+                "met": "未发生",
+                "not_evaluated": "缺少判断所需数据"
+                + ("（未提供县级数据）" if rec is None else f"：{', '.join(sorted(veto.when.names))}"),
+            }[status]
+            crit.append(
+                Criterion(
+                    id=rid,
+                    kind="veto",
+                    title=veto.meta.title,
+                    status=status,
+                    source=veto.meta.source,
+                    detail=detail,
+                    owner=veto.meta.owner,
+                    unverified=veto.meta.unverified,
+                )
+            )
+        score_res = None
+        if score_pts is not None:
+            score_res, score_crit = _score_result(rs, score_pts, c)
+            crit += score_crit
+        passed = all(x.status == "met" for x in crit)
+        results.append(
+            CountyResult(
+                county_code=code,
+                name=(rec or {}).get("name"),
+                has_county_record=rec is not None,
+                passed=passed,
+                criteria=tuple(crit),
+                groups=tuple(_group_results(rs, groups, c, present[c])),
+                score=score_res,
+            )
+        )
+    return results
+
+
+def _status(m: float) -> str:
+    if math.isnan(m):
+        return "not_evaluated"
+    return "met" if m == 1.0 else "failed"
+
+
+def _schools_criterion(rs: Ruleset, table: SchoolTable, units: Units, c: int) -> Criterion:
+    sel = units.included & (units.county_index == c)
+    p = table.passed[sel]
+    n_fail = int((p == 0.0).sum())
+    n_undef = int(np.isnan(p).sum())
+    n = int(sel.sum())
+    m = 0.0 if n_fail else (NAN if n_undef or n == 0 else 1.0)
+    verdict = rs.raw.get("school_verdict", {})
+    parts = [f"参评学校（学段）{n} 个，未达标 {n_fail} 个"]
+    if n_undef:
+        parts.append(f"数据不全无法判定 {n_undef} 个")
+    return Criterion(
+        id="schools",
+        kind="schools",
+        title=verdict.get("title", "每所学校达到评估标准"),
+        status=_status(m),
+        source=verdict.get("source", rs.source),
+        value=float(n_fail),
+        limit=0.0,
+        unit="所",
+        detail="，".join(parts),
+    )
+
+
+def _cv_criteria(rs: Ruleset, groups, c: int, present) -> list[Criterion]:
+    out = []
+    for s, stage in enumerate(STAGES):
+        if not present[s]:
+            continue
+        g = c * 2 + s
+        for i, ind in rs.indicators.items():
+            lim = ind.cv_limit.get(stage) if ind.cv_limit else None
+            if lim is None:
+                continue
+            st = groups["stats"][i]
+            cv = st.cv[g]
+            m = NAN if math.isnan(cv) else float(cv <= lim)
+            detail = f"{STAGE_TITLES[stage]}差异系数 {_fmt(cv)}，限值 ≤ {lim}"
+            if st.undefined[g]:
+                detail += f"；{int(st.undefined[g])} 所学校该项数据缺失或无法计算"
+            out.append(
+                Criterion(
+                    id=f"cv.{stage}.{i}",
+                    kind="cv",
+                    title=f"{STAGE_TITLES[stage]}{ind.meta.title}校际差异系数",
+                    status=_status(m),
+                    source=ind.cv_source or ind.meta.source,
+                    stage=stage,
+                    value=_f(cv),
+                    limit=lim,
+                    detail=detail,
+                    owner=ind.meta.owner,
+                    unverified=ind.meta.unverified,
+                )
+            )
+        if rs.composite_cv and rs.composite_cv.limit.get(stage) is not None:
+            lim = rs.composite_cv.limit.get(stage)
+            cv = groups["composite"][g]
+            m = NAN if math.isnan(cv) else float(cv <= lim)
+            out.append(
+                Criterion(
+                    id=f"composite_cv.{stage}",
+                    kind="composite_cv",
+                    title=f"{STAGE_TITLES[stage]}{rs.composite_cv.meta.title}",
+                    status=_status(m),
+                    source=rs.composite_cv.meta.source,
+                    stage=stage,
+                    value=_f(cv),
+                    limit=lim,
+                    detail=f"{STAGE_TITLES[stage]}综合差异系数 {_fmt(cv)}，限值 ≤ {lim}",
+                    unverified=rs.composite_cv.meta.unverified,
+                )
+            )
+    return out
+
+
+def _group_results(rs: Ruleset, groups, c: int, present) -> list[GroupResult]:
+    out = []
+    for s, stage in enumerate(STAGES):
+        if not present[s]:
+            continue
+        g = c * 2 + s
+        inds = {}
+        for i, st in groups["stats"].items():
+            ind = rs.indicators[i]
+            lim = ind.cv_limit.get(stage) if ind.cv_limit else None
+            cv = st.cv[g]
+            inds[i] = IndicatorStat(
+                id=i,
+                title=ind.meta.title,
+                mean=_f(st.mean[g]),
+                sd=_f(st.sd[g]),
+                cv=_f(cv),
+                limit=lim,
+                met=None if lim is None or math.isnan(cv) else bool(cv <= lim),
+                schools=int(st.schools[g]),
+                undefined=int(st.undefined[g]),
+            )
+        comp = _f(groups["composite"][g]) if groups["composite"] is not None else None
+        lim = rs.composite_cv.limit.get(stage) if rs.composite_cv else None
+        out.append(
+            GroupResult(
+                stage=stage,
+                schools=int(groups["counts"][g]),
+                students=float(groups["students"][g]),
+                indicators=inds,
+                composite_cv=comp,
+                composite_limit=lim,
+                composite_met=None if comp is None or lim is None else comp <= lim,
+            )
+        )
+    return out
+
+
+def _multi_detail(rule, res, c: int, rec) -> str:
+    if rec is None:
+        return "未提供县级数据"
+    mat = res["matrix"][:, c]
+    fin = sorted(r.get("year") for r in rec.get("finance") or [] if "year" in r)
+    if not fin:
+        return "县级数据中没有经费年度数据 (finance)"
+    last = fin[-1]
+    parts = []
+    for k, v in enumerate(mat.tolist()):
+        label = "达到" if v == 1.0 else ("未达到" if v == 0.0 else "数据不全")
+        parts.append(f"{last - k}年{label}")
+    return f"近{rule.years}年：" + "，".join(reversed(parts)) + f"；要求至少 {rule.min_years_met} 年达到"
+
+
+def _item_detail(item, m: float, val, rec) -> str:
+    if rec is None and item.kind != "all_schools":
+        return "未提供县级数据"
+    if item.kind == "manual":
+        return item.meta.note or "需人工认定，规则集未给出可计算的标准"
+    if math.isnan(m):
+        names = ", ".join(sorted(item.formula.names)) if item.formula else ""
+        return f"缺少数据：{names}" if names else "缺少数据"
+    if item.kind == "value":
+        op = "≥" if item.direction == "min" else "≤"
+        unit = item.unit or ""
+        return f"实际 {_fmt(val)}{unit}，要求 {op} {_fmt(item.threshold)}{unit}"
+    if item.kind == "all_schools":
+        return f"{int(val)} 所学校（学段）未达到" if val else "所有学校均达到"
+    return "达到" if m == 1.0 else "未达到"
+
+
+def _fmt(x: Any) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "无法计算"
+    x = float(x)
+    if x == int(x) and abs(x) < 1e12:
+        return str(int(x))
+    return f"{x:.3f}".rstrip("0").rstrip(".")
+
+
+# ---------------------------------------------------------------------------
+# Score tree
+
+
+def _score(rs: Ruleset, env, counties, codes) -> dict[str, np.ndarray]:
+    n_c = len(codes)
+    pts: dict[str, np.ndarray] = {}
+    children: dict[str, list[str]] = {}
+    for node in rs.score.nodes:
+        if node.parent:
+            children.setdefault(node.parent, []).append(node.meta.id)
+    nodes = {n.meta.id: n for n in rs.score.nodes}
+
+    def compute(nid: str) -> np.ndarray:
+        if nid in pts:
+            return pts[nid]
+        node = nodes[nid]
+        if node.kind == "when":
+            v = node.points * _truth(node.formula.evaluate(env, n_c))
+        elif node.kind == "formula":
+            v = np.clip(node.formula.evaluate(env, n_c), 0.0, node.points)
+        elif node.kind == "assessed":
+            v = np.array(
+                [
+                    _assessed((counties.get(code) or {}).get("scores", {}).get(nid))
+                    for code in codes
+                ]
+            )
+            v = np.clip(v, 0.0, node.points)
+        else:
+            kids = [compute(k) for k in children.get(nid, [])]
+            v = np.minimum(np.sum(kids, axis=0), node.points) if kids else np.full(n_c, NAN)
+        pts[nid] = v
+        return v
+
+    for nid in nodes:
+        compute(nid)
+    return pts
+
+
+def _assessed(v: Any) -> float:
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else NAN
+
+
+def _score_result(rs: Ruleset, pts, c: int):
+    sc = rs.score
+    roots = [n for n in sc.nodes if n.parent is None]
+    base = sum(pts[n.meta.id][c] for n in roots if not n.bonus)
+    bonus = sum(pts[n.meta.id][c] for n in roots if n.bonus)
+    bonus = min(bonus, sc.bonus_max) if not math.isnan(bonus) else bonus
+    total = base + bonus if roots else NAN
+    known = sum(
+        float(np.nan_to_num(pts[n.meta.id][c])) for n in sc.nodes if n.kind != "sum"
+    )
+    lines = tuple(
+        ScoreLine(
+            id=n.meta.id,
+            title=n.meta.title,
+            parent=n.parent,
+            max_points=n.points,
+            points=_f(pts[n.meta.id][c]),
+            bonus=n.bonus,
+            floor=n.floor,
+            source=n.meta.source,
+            kind=n.kind,
+        )
+        for n in sc.nodes
+    )
+    crit = []
+    passed = None
+    if sc.pass_min is not None:
+        m = NAN if math.isnan(total) else float(total >= sc.pass_min)
+        passed = _b(m)
+        missing = [n.meta.id for n in sc.nodes if n.kind != "sum" and math.isnan(pts[n.meta.id][c])]
+        detail = (
+            f"总分 {_fmt(total)}，要求 ≥ {_fmt(sc.pass_min)}"
+            if not math.isnan(total)
+            else f"已得 {_fmt(known)} 分；{len(missing)} 个评分项缺少数据或自评得分：{', '.join(missing[:8])}"
+        )
+        crit.append(
+            Criterion(
+                id="score.total",
+                kind="score",
+                title=f"{sc.title}总分",
+                status=_status(m),
+                source=sc.source,
+                value=_f(total),
+                limit=sc.pass_min,
+                unit="分",
+                detail=detail,
+            )
+        )
+    for n in sc.nodes:
+        if n.floor is None:
+            continue
+        v = pts[n.meta.id][c]
+        m = NAN if math.isnan(v) else float(v >= n.floor)
+        crit.append(
+            Criterion(
+                id=f"score.{n.meta.id}",
+                kind="score_floor",
+                title=f"{n.meta.title}得分",
+                status=_status(m),
+                source=n.meta.source,
+                value=_f(v),
+                limit=n.floor,
+                unit="分",
+                detail=f"得分 {_fmt(v)}，要求 ≥ {_fmt(n.floor)}",
+            )
+        )
+    return (
+        ScoreResult(
+            title=sc.title,
+            total=_f(total),
+            known_points=known,
+            pass_min=sc.pass_min,
+            passed=passed,
+            lines=lines,
+        ),
+        crit,
+    )

@@ -1,0 +1,234 @@
+"""Normalise school records into evaluation units held as numpy columns.
+
+A *unit* is one school × one stage: a nine-year school gives a primary unit
+and a junior unit. Stage head counts come from the stage blocks; school-wide
+assets (areas, equipment, rooms, books) are apportioned to the stages by
+student share. Per the ruleset's ``[preparation]``, teaching points are
+excluded, folded into their central school's unit, or kept; special-education
+schools are excluded or kept; units below ``min_students`` leave the checks and
+CVs. Excluded units stay in the table (``included`` is False) so the report can
+say why they were left out.
+
+This is the one place that loops over records (to pull fields out of dicts);
+everything after it works on whole columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+
+from .fields import school_fields
+from .ruleset import SCHOOL_TYPES, STAGES, Preparation
+
+NAN = float("nan")
+
+
+def stage_field_names() -> list[str]:
+    """Field names inside a stage block (``students``, ``teachers``, ...)."""
+    return [f.path.split(".", 1)[1] for f in school_fields() if f.path.startswith("primary.")]
+
+
+def school_wide_numeric_fields() -> list[str]:
+    """Top-level numeric/boolean fields that are school-wide (apportioned or flags)."""
+    return [
+        f.path
+        for f in school_fields()
+        if "." not in f.path and f.type in ("number", "integer", "boolean")
+    ]
+
+
+def _apportioned(field: str) -> bool:
+    """Quantities (areas, money, counts) are split by stage; sizes and rates are not."""
+    fi = school_fields().get(field)
+    if fi is None or fi.type == "boolean":
+        return False
+    return not (field.endswith("_min_area_m2") or field.endswith("_hours") or field == "year")
+
+
+@attrs.frozen
+class Units:
+    """Columnar evaluation units for one batch of schools (any number of counties)."""
+
+    size: int
+    school_index: np.ndarray  # index into the input records
+    stage: np.ndarray  # 0 primary, 1 junior
+    county_index: np.ndarray  # index into county_codes
+    county_codes: tuple[str, ...]
+    ids: np.ndarray  # object array of school ids
+    names: np.ndarray
+    school_types: np.ndarray
+    included: np.ndarray  # bool: takes part in checks and CVs
+    excluded_reason: np.ndarray  # object: None or a Chinese reason
+    folded_into: np.ndarray  # object: central school id for folded teaching points
+    columns: Mapping[str, np.ndarray]  # name -> float64 column
+
+    def stage_name(self, i: int) -> str:
+        return STAGES[int(self.stage[i])]
+
+
+def _column(records: Sequence[Mapping[str, Any]], key: str) -> np.ndarray:
+    out = np.fromiter(
+        (_num(r.get(key)) for r in records),
+        dtype=float,
+        count=len(records),
+    )
+    return out
+
+
+def _stage_column(records: Sequence[Mapping[str, Any]], stage: str, key: str) -> np.ndarray:
+    return np.fromiter(
+        (_num((r.get(stage) or {}).get(key)) for r in records),
+        dtype=float,
+        count=len(records),
+    )
+
+
+def _num(v: Any) -> float:
+    if v is None or isinstance(v, str):
+        return NAN
+    return float(v)
+
+
+def build_units(
+    records: Sequence[Mapping[str, Any]],
+    prep: Preparation,
+    stages: Sequence[str] = STAGES,
+) -> Units:
+    """Split records into stage units, apportion shared assets, fold or exclude small sites."""
+    n = len(records)
+    stage_fields = stage_field_names()
+    wide_fields = school_wide_numeric_fields()
+
+    types = np.array([r.get("school_type", "") for r in records], dtype=object)
+    ids = np.array([str(r.get("id", "")) for r in records], dtype=object)
+    names = np.array([r.get("name", "") for r in records], dtype=object)
+    county_raw = [str(r.get("county_code", "")) for r in records]
+    county_codes, county_idx = np.unique(np.array(county_raw, dtype=object), return_inverse=True)
+    county_idx = county_idx.astype(np.int64)
+
+    has = {s: np.fromiter((s in r and r[s] is not None for r in records), bool, n) for s in STAGES}
+    students = {s: np.where(has[s], _stage_column(records, s, "students"), 0.0) for s in STAGES}
+    school_students = students["primary"] + students["junior"]
+    classes = {s: np.where(has[s], _stage_column(records, s, "classes"), 0.0) for s in STAGES}
+    school_classes = classes["primary"] + classes["junior"]
+    wide = {f: _column(records, f) for f in wide_fields}
+
+    parts: list[dict[str, np.ndarray]] = []
+    for code, s in enumerate(STAGES):
+        if s not in stages:
+            continue
+        sel = np.nonzero(has[s])[0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(
+                school_students[sel] > 0,
+                students[s][sel] / school_students[sel],
+                # no students at all: a single-stage school keeps its assets
+                np.where(has["primary"][sel] & has["junior"][sel], 0.5, 1.0),
+            )
+        cols: dict[str, np.ndarray] = {
+            "_school": sel,
+            "_stage": np.full(sel.size, code, dtype=np.int8),
+        }
+        for f in stage_fields:
+            cols[f] = _stage_column([records[i] for i in sel], s, f) if sel.size else np.empty(0)
+        for f, col in wide.items():
+            cols[f] = col[sel] * share if _apportioned(f) else col[sel]
+        cols["school_students"] = school_students[sel]
+        cols["school_classes"] = school_classes[sel]
+        parts.append(cols)
+
+    keys = parts[0].keys() if parts else []
+    merged = {k: np.concatenate([p[k] for p in parts]) for k in keys}
+    school_index = merged.pop("_school").astype(np.int64) if parts else np.empty(0, np.int64)
+    stage = merged.pop("_stage") if parts else np.empty(0, np.int8)
+    size = school_index.size
+
+    unit_types = types[school_index]
+    for t in SCHOOL_TYPES:
+        merged[f"type_{t}"] = (unit_types == t).astype(float)
+    merged["stage_primary"] = (stage == 0).astype(float)
+    merged["stage_junior"] = (stage == 1).astype(float)
+
+    included = np.ones(size, dtype=bool)
+    reason = np.full(size, None, dtype=object)
+    folded = np.full(size, None, dtype=object)
+
+    if prep.special_education == "exclude":
+        m = unit_types == "special_education"
+        included[m] = False
+        reason[m] = "特殊教育学校不参加本部分评估（规则集 preparation.special_education = exclude）"
+
+    tp = unit_types == "teaching_point"
+    if prep.teaching_points == "exclude":
+        included[tp] = False
+        reason[tp] = "教学点不参加本部分评估（规则集 preparation.teaching_points = exclude）"
+    elif prep.teaching_points == "fold" and tp.any():
+        _fold(records, merged, school_index, stage, ids, tp, included, reason, folded, wide_fields,
+              stage_fields)
+
+    if prep.min_students > 0:
+        small = included & (merged["students"] < prep.min_students)
+        included[small] = False
+        reason[small] = f"在校生不足 {prep.min_students} 人，不参加本部分评估"
+
+    return Units(
+        size=size,
+        school_index=school_index,
+        stage=stage,
+        county_index=county_idx[school_index],
+        county_codes=tuple(county_codes.tolist()),
+        ids=ids[school_index],
+        names=names[school_index],
+        school_types=unit_types,
+        included=included,
+        excluded_reason=reason,
+        folded_into=folded,
+        columns=merged,
+    )
+
+
+def _fold(
+    records: Sequence[Mapping[str, Any]],
+    cols: dict[str, np.ndarray],
+    school_index: np.ndarray,
+    stage: np.ndarray,
+    ids: np.ndarray,
+    tp: np.ndarray,
+    included: np.ndarray,
+    reason: np.ndarray,
+    folded: np.ndarray,
+    wide_fields: list[str],
+    stage_fields: list[str],
+) -> None:
+    """Add each teaching point's counts and assets into its central school's unit of the same stage."""
+    key_to_unit = {(ids[school_index[u]], int(stage[u])): u for u in range(school_index.size)}
+    src, dst = [], []
+    for u in np.nonzero(tp)[0]:
+        central = records[school_index[u]].get("central_school_id")
+        target = key_to_unit.get((central, int(stage[u])))
+        included[u] = False
+        if target is None or target == u:
+            reason[u] = f"教学点的中心校 {central} 不在数据中或无同学段，无法并入，未参加评估"
+            continue
+        reason[u] = f"教学点已并入中心校 {central} 统计（preparation.teaching_points = fold）"
+        folded[u] = central
+        src.append(u)
+        dst.append(target)
+    if not src:
+        return
+    src_a, dst_a = np.array(src), np.array(dst)
+    additive = [f for f in (*stage_fields, *wide_fields) if _apportioned(f) or f in stage_fields]
+    for f in additive:
+        if f not in cols or f.endswith("_pct") or f == "max_class_size":
+            continue
+        col = cols[f]
+        np.add.at(col, dst_a, np.nan_to_num(col[src_a]))
+    for f in ("max_class_size",):
+        if f in cols:
+            np.maximum.at(cols[f], dst_a, np.nan_to_num(cols[f][src_a]))
+    for f in ("school_students", "school_classes"):
+        np.add.at(cols[f], dst_a, cols[f][src_a])
