@@ -1,0 +1,171 @@
+"""Data commands of the CLI: ``validate``, ``template`` and ``sample``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from junheng.cli._common import (
+    EXIT_INPUT,
+    EXIT_OK,
+    atomic_write_bytes,
+    console,
+    err_console,
+    print_issues,
+)
+from junheng.issues import count_issues
+from junheng.template import build_template, template_fields
+from junheng.validation import validate_files
+
+__all__ = ["SAMPLE_FILES", "copy_sample", "register", "run_validate"]
+
+#: files of the bundled sample county, in package ``junheng.sample``
+SAMPLE_FILES = ("schools.json", "county.json")
+
+
+def register(subparsers: Any) -> None:
+    """Add ``validate``, ``template`` and ``sample`` to the ``junheng`` parser."""
+    p = subparsers.add_parser(
+        "validate",
+        help="检查输入数据，列出全部问题 (validate input data)",
+        description=(
+            "检查学校数据（及县域数据）是否符合数据规范，一次列出全部错误和警告。\n"
+            "Validate school (and county) data against the schemas; report every problem.\n"
+            "退出码 (exit): 0 无错误 (no errors; warnings allowed), 2 有错误 (errors found)."
+        ),
+    )
+    p.add_argument("schools", metavar="SCHOOLS", help="学校数据文件 (.json/.csv/.xlsx)")
+    p.add_argument("--county", metavar="COUNTY", help="县域数据文件 (.json/.csv/.xlsx)")
+    p.add_argument(
+        "--ruleset",
+        metavar="ID",
+        help="规则集编号，如 national.quality.2017 (ruleset id; accepted for compatibility)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="输出格式：table 表格（默认）或 json (output format)",
+    )
+    p.set_defaults(handler=_cmd_validate)
+
+    p = subparsers.add_parser(
+        "template",
+        help="生成数据采集模板 (write a data-collection template)",
+        description=(
+            "根据学校数据规范生成 Excel/CSV 数据采集模板：第1行中文字段名，第2行字段路径和单位。\n"
+            "Write an XLSX/CSV data-collection template generated from the school schema."
+        ),
+    )
+    p.add_argument("--ruleset", metavar="ID", help="规则集编号 (ruleset id)")
+    p.add_argument(
+        "--format",
+        choices=("xlsx", "csv"),
+        default=None,
+        help="模板格式，默认按 --output 的扩展名，否则 xlsx (template format)",
+    )
+    p.add_argument("--output", "-o", metavar="PATH", required=True, help="输出文件 (output file)")
+    p.set_defaults(handler=_cmd_template)
+
+    p = subparsers.add_parser(
+        "sample",
+        help="复制内置示例县数据 (copy the bundled sample county)",
+        description=(
+            "把内置示例县的 schools.json 和 county.json 复制到指定目录。\n"
+            "Copy the bundled sample county's inputs (schools.json, county.json) into DIR."
+        ),
+    )
+    p.add_argument(
+        "--output", "-o", metavar="DIR", required=True, help="输出目录 (output directory)"
+    )
+    p.set_defaults(handler=_cmd_sample)
+
+
+def run_validate(
+    schools: str | Path,
+    county: str | Path | None = None,
+    *,
+    required_fields: set[str] | None = None,
+    fmt: str = "table",
+) -> int:
+    """Validate files and print the result; the exit status (0 or 2).
+
+    ``required_fields`` are the school fields a ruleset needs (missing ones
+    are warned about); ``junheng validate --ruleset`` passes the fields the
+    engine reports for that ruleset once it is available, ``None`` otherwise.
+    """
+    _, _, issues = validate_files(schools, county, required_fields=required_fields)
+    errors, warnings = count_issues(issues)
+    if fmt == "json":
+        payload = {
+            "errors": errors,
+            "warnings": warnings,
+            "issues": [i.to_dict() for i in issues],
+        }
+        console.out(json.dumps(payload, ensure_ascii=False, indent=2), highlight=False)
+    else:
+        print_issues(issues)
+    return EXIT_INPUT if errors else EXIT_OK
+
+
+def copy_sample(output: str | Path, package: str = "junheng.sample") -> list[Path]:
+    """Copy the sample county's files from ``package`` into ``output``; the written paths.
+
+    Raises FileNotFoundError when the package lacks a file, NotADirectoryError
+    when ``output`` exists and is not a directory.
+    """
+    target = Path(output)
+    if target.exists() and not target.is_dir():
+        raise NotADirectoryError(str(target))
+    root = resources.files(package)
+    contents = {}
+    for name in SAMPLE_FILES:
+        resource = root.joinpath(name)
+        if not resource.is_file():
+            raise FileNotFoundError(f"{package}/{name}")
+        contents[name] = resource.read_bytes()
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in contents.items():
+        atomic_write_bytes(target / name, data)
+        written.append(target / name)
+    return written
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    # --ruleset is accepted; the fields a ruleset needs reach run_validate via
+    # required_fields (None until the evaluation module provides them).
+    return run_validate(args.schools, args.county, required_fields=None, fmt=args.format)
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    output = Path(args.output)
+    fmt = args.format or ("csv" if output.suffix.lower() == ".csv" else "xlsx")
+    fields = template_fields(None)
+    data = build_template(fmt, fields)
+    try:
+        atomic_write_bytes(output, data)
+    except OSError as exc:
+        err_console.print(f"无法写入 {output}：{exc.strerror or exc}", markup=False)
+        return EXIT_INPUT
+    console.print(f"已生成模板 (template written): {output}（{len(fields)} 个字段）", markup=False)
+    return EXIT_OK
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    try:
+        written = copy_sample(args.output)
+    except NotADirectoryError:
+        err_console.print(f"{args.output} 已存在且不是目录 (not a directory)", markup=False)
+        return EXIT_INPUT
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError) and exc.filename is None:
+            raise RuntimeError(f"安装包缺少示例数据 {exc}") from exc
+        err_console.print(f"无法写入 {args.output}：{exc.strerror or exc}", markup=False)
+        return EXIT_INPUT
+    for path in written:
+        console.print(f"已复制 (copied): {path}", markup=False)
+    return EXIT_OK

@@ -1,0 +1,662 @@
+"""Readers: turn a JSON, CSV or XLSX file into school or county records plus located issues.
+
+The format is chosen by extension (``.json``, ``.csv``, ``.xlsx``/``.xlsm``).
+Nothing here raises on user data: a missing, empty, truncated or mislabelled
+file, an undecodable CSV, or a cell that cannot be converted all become
+:class:`~junheng.issues.DataIssue` s with file, row, record id and field.
+
+School files
+    JSON: an array of school objects (or an object ``{"schools": [...]}``),
+    taken as-is (JSON values are not coerced; the validator checks them).
+    CSV/XLSX: one school per row. Row 1 holds headers, either the English
+    field path (``primary.students``) or the schema's Chinese title
+    (``小学在校生数``). An optional second header row of ``path [unit]`` cells
+    (as in ``junheng template``) is recognised and skipped. Cells are
+    converted to the schema's types using :mod:`junheng.fields`: numbers
+    (``1,200`` and ``95%`` for percent fields are accepted), integers
+    (``12.0`` is fine, ``12.5`` is an error), booleans (是/否, true/false,
+    1/0, Y/N), enums by code or Chinese label; an empty cell is an absent
+    value. Dotted paths rebuild the nested ``primary``/``junior`` objects. A
+    cell that cannot be converted is reported and left out, never guessed.
+    Unknown columns are reported once each as warnings.
+
+County files
+    JSON: one county object, or an array of county objects.
+    CSV/XLSX: a two-column form, ``字段 (field)`` | ``值 (value)``, one item
+    per row; an optional header row whose cells read 字段/值 (field/value) is
+    skipped and any further columns (units, notes) are ignored. The field is a
+    path or Chinese title (``items.teacher_rotation_pct`` / ``教师交流轮岗比例``).
+    Finance series entries are written ``finance.2023.education_appropriation_yuan``
+    or ``2023年教育财政拨款``; score items ``scores.<item id>``.
+
+CSV encodings are detected: UTF-8 (with or without BOM), then GB18030 (what
+Chinese Excel exports); UTF-16 with BOM is also accepted. XLSX files are read
+with openpyxl in read-only, values-only mode from the first visible sheet.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+from junheng.fields import (
+    FieldCatalogue,
+    FieldInfo,
+    county_fields,
+    normalize_label,
+    school_fields,
+)
+from junheng.issues import DataIssue
+
+__all__ = ["ReadResult", "read_county", "read_schools"]
+
+_Row = tuple[int, list[Any]]  # (1-based source row, cells)
+
+_TRUE_WORDS = frozenset({"是", "true", "1", "y", "yes", "t", "有", "√", "对"})
+_FALSE_WORDS = frozenset({"否", "false", "0", "n", "no", "f", "无", "×", "错"})
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+_FINANCE_KEY = re.compile(r"^finance\s*[.\[]\s*(\d{4})\s*\]?\s*\.\s*(.+)$", re.IGNORECASE)
+_FINANCE_TITLE = re.compile(r"^(\d{4})\s*年\s*(.+)$")
+_SCORES_KEY = re.compile(r"^scores\s*\.\s*(.+)$", re.IGNORECASE)
+_COUNTY_HEADER_KEYS = frozenset({"字段", "field", "字段(field)", "项目", "指标", "key"})
+_COUNTY_HEADER_VALUES = frozenset({"值", "value", "值(value)", "数值", "数据"})
+
+
+@attrs.frozen
+class ReadResult:
+    """What a reader produced.
+
+    ``rows[i]`` is the source location of ``records[i]``: the 1-based
+    spreadsheet row (header rows included) or the 1-based position in a JSON
+    array. ``row_unit`` is ``行`` for spreadsheets and ``条`` for JSON, for
+    messages. ``field_rows[i]`` maps display paths of ``records[i]`` to the
+    row they came from when a record spans rows (two-column county sheets);
+    otherwise it is empty. ``file`` is the file name used in messages.
+    """
+
+    records: list[dict[str, Any]]
+    issues: list[DataIssue]
+    rows: list[int]
+    file: str | None = None
+    row_unit: str = "行"
+    field_rows: list[dict[str, int]] = attrs.field(factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        """True when any issue is an error."""
+        return any(i.is_error for i in self.issues)
+
+
+def read_schools(path: str | Path) -> ReadResult:
+    """Read school records from a JSON, CSV or XLSX file (see the module docs)."""
+    return _read(Path(path), _schools_from_json, _schools_from_table)
+
+
+def read_county(path: str | Path) -> ReadResult:
+    """Read county record(s) from a JSON file or a two-column CSV/XLSX form."""
+    return _read(Path(path), _counties_from_json, _county_from_table)
+
+
+# --------------------------------------------------------------------------- dispatch
+
+
+class _Ctx:
+    """Issue collector bound to one file."""
+
+    def __init__(self, path: Path, row_unit: str, subject: str) -> None:
+        self.file = path.name
+        self.row_unit = row_unit
+        self.subject = subject
+        self.issues: list[DataIssue] = []
+
+    def add(self, severity: str, code: str, detail: str, **kw: Any) -> None:
+        self.issues.append(
+            DataIssue.located(
+                severity,  # type: ignore[arg-type]
+                code,
+                detail,
+                file=self.file,
+                row_unit=self.row_unit,
+                subject=self.subject,
+                **kw,
+            )
+        )
+
+    def error(self, code: str, detail: str, **kw: Any) -> None:
+        self.add("error", code, detail, **kw)
+
+    def warning(self, code: str, detail: str, **kw: Any) -> None:
+        self.add("warning", code, detail, **kw)
+
+
+_JsonHandler = Callable[[Any, _Ctx], ReadResult]
+_TableHandler = Callable[[list[_Row], _Ctx], ReadResult]
+
+
+def _read(path: Path, from_json: _JsonHandler, from_table: _TableHandler) -> ReadResult:
+    subject = "县" if from_json is _counties_from_json else "学校"
+    ext = path.suffix.lower()
+    ctx = _Ctx(path, "条" if ext == ".json" else "行", subject)
+
+    def failed() -> ReadResult:
+        return ReadResult([], ctx.issues, [], ctx.file, ctx.row_unit)
+
+    if not path.exists():
+        ctx.error("parse", f"文件不存在（{path}）。")
+        return failed()
+    if path.is_dir():
+        ctx.error("parse", f"这是一个文件夹，不是数据文件（{path}）。")
+        return failed()
+    if ext not in (".json", ".csv", ".xlsx", ".xlsm"):
+        hint = "旧版 .xls 格式不受支持，请在 Excel 中另存为 .xlsx。" if ext == ".xls" else ""
+        ctx.error(
+            "parse",
+            f"不支持的文件类型“{ext or '无扩展名'}”，应为 .json、.csv 或 .xlsx。{hint}",
+            found=ext,
+            expected=[".json", ".csv", ".xlsx"],
+        )
+        return failed()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        ctx.error("parse", f"无法读取文件：{exc.strerror or exc}。")
+        return failed()
+    if not data.strip():
+        ctx.error("parse", "文件为空。")
+        return failed()
+
+    if ext == ".json":
+        text = _decode(data, ctx)
+        if text is None:
+            return failed()
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            ctx.error(
+                "parse",
+                f"不是有效的 JSON：第{exc.lineno}行第{exc.colno}列 {exc.msg}"
+                "（文件可能不完整或并非 JSON）。",
+                found=f"line {exc.lineno} column {exc.colno}",
+            )
+            return failed()
+        result = from_json(doc, ctx)
+    else:
+        rows = _csv_rows(data, ctx) if ext == ".csv" else _xlsx_rows(path, data, ctx)
+        if rows is None:
+            return failed()
+        result = from_table(rows, ctx)
+    return result
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def _schools_from_json(doc: Any, ctx: _Ctx) -> ReadResult:
+    if isinstance(doc, dict) and isinstance(doc.get("schools"), list):
+        doc = doc["schools"]
+    if not isinstance(doc, list):
+        ctx.error(
+            "parse",
+            f"JSON 顶层应为学校记录的数组（array），实际是{_json_kind(doc)}。",
+            found=_json_kind(doc),
+            expected="array",
+        )
+        return ReadResult([], ctx.issues, [], ctx.file, ctx.row_unit)
+    return _json_objects(doc, ctx, "学校记录")
+
+
+def _counties_from_json(doc: Any, ctx: _Ctx) -> ReadResult:
+    if isinstance(doc, dict):
+        doc = [doc]
+    if not isinstance(doc, list):
+        ctx.error(
+            "parse",
+            f"JSON 顶层应为县域数据对象（object）或其数组，实际是{_json_kind(doc)}。",
+            found=_json_kind(doc),
+            expected="object",
+        )
+        return ReadResult([], ctx.issues, [], ctx.file, ctx.row_unit)
+    return _json_objects(doc, ctx, "县域数据")
+
+
+def _json_objects(items: list[Any], ctx: _Ctx, what: str) -> ReadResult:
+    records: list[dict[str, Any]] = []
+    rows: list[int] = []
+    for pos, item in enumerate(items, start=1):
+        if isinstance(item, dict):
+            records.append(item)
+            rows.append(pos)
+        else:
+            ctx.error(
+                "parse",
+                f"{what}应为对象（object），实际是{_json_kind(item)}，已跳过。",
+                row=pos,
+                found=_json_kind(item),
+                expected="object",
+            )
+    if not items:
+        ctx.error("parse", f"文件中没有{what}。")
+    return ReadResult(records, ctx.issues, rows, ctx.file, ctx.row_unit)
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "对象（object）"
+    if isinstance(value, list):
+        return "数组（array）"
+    if isinstance(value, str):
+        return "文本（string）"
+    if isinstance(value, bool):
+        return "布尔值（boolean）"
+    if isinstance(value, (int, float)):
+        return "数字（number）"
+    return "空值（null）"
+
+
+# --------------------------------------------------------------------------- CSV / XLSX
+
+
+def _decode(data: bytes, ctx: _Ctx) -> str | None:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    ctx.error(
+        "encoding",
+        "无法识别文件编码：既不是 UTF-8 也不是 GB18030。"
+        "请在 Excel 中“另存为”CSV UTF-8 或 .xlsx 后重试。",
+        expected=["utf-8", "utf-8-sig", "gb18030"],
+    )
+    return None
+
+
+def _csv_rows(data: bytes, ctx: _Ctx) -> list[_Row] | None:
+    if data.startswith(b"PK\x03\x04"):
+        ctx.error(
+            "parse", "文件内容是 XLSX（Excel 工作簿），但扩展名为 .csv；请改用 .xlsx 扩展名。"
+        )
+        return None
+    text = _decode(data, ctx)
+    if text is None:
+        return None
+    first_line = text.split("\n", 1)[0]
+    delimiter = ","
+    if "," not in first_line:
+        for candidate in ("\t", ";"):
+            if candidate in first_line:
+                delimiter = candidate
+                break
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        return [(n, row) for n, row in enumerate(reader, start=1)]
+    except csv.Error as exc:
+        ctx.error("parse", f"CSV 格式错误：{exc}。")
+        return None
+
+
+def _xlsx_rows(path: Path, data: bytes, ctx: _Ctx) -> list[_Row] | None:
+    if not data.startswith(b"PK\x03\x04"):
+        ctx.error(
+            "parse",
+            "不是有效的 XLSX 文件（内容不是 Excel 工作簿，可能是扩展名与实际格式不符）。",
+        )
+        return None
+    import openpyxl  # deferred: importing openpyxl costs ~0.2 s
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types on corrupt files
+        ctx.error("parse", f"无法打开 XLSX 文件（{type(exc).__name__}: {exc}）。")
+        return None
+    try:
+        sheet = next(
+            (
+                ws
+                for ws in workbook.worksheets
+                if getattr(ws, "sheet_state", "visible") == "visible"
+            ),
+            None,
+        )
+        if sheet is None:
+            ctx.error("parse", "工作簿中没有可见的工作表。")
+            return None
+        return [
+            (n, list(values)) for n, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+        ]
+    except Exception as exc:
+        ctx.error("parse", f"读取 XLSX 工作表失败（{type(exc).__name__}: {exc}）。")
+        return None
+    finally:
+        workbook.close()
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _cell_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _schools_from_table(rows: list[_Row], ctx: _Ctx) -> ReadResult:
+    catalogue = school_fields()
+    rows = [(n, cells) for n, cells in rows if not all(_is_blank(c) for c in cells)]
+    if not rows:
+        ctx.error("parse", "文件中没有表头和数据行。")
+        return ReadResult([], ctx.issues, [], ctx.file, ctx.row_unit)
+    header_row, header = rows[0]
+    body = rows[1:]
+    columns = _map_columns(header_row, header, body, catalogue, ctx)
+    if body and _is_unit_row(body[0][1], catalogue):
+        body = body[1:]
+
+    records: list[dict[str, Any]] = []
+    record_rows: list[int] = []
+    id_column = next((j for j, f in columns.items() if f.path == "id"), None)
+    for row_number, cells in body:
+        record: dict[str, Any] = {}
+        raw_id = cells[id_column] if id_column is not None and id_column < len(cells) else None
+        record_id = None if _is_blank(raw_id) else _cell_text(raw_id)
+        for j, field in columns.items():
+            raw = cells[j] if j < len(cells) else None
+            if _is_blank(raw):
+                continue
+            try:
+                value = _convert(raw, field)
+            except _CellError as exc:
+                ctx.error(
+                    exc.code,
+                    f"值“{_cell_text(raw)}”{exc.problem}，应为{field.expected_text()}，该值未读入。",
+                    row=row_number,
+                    record_id=record_id,
+                    field=field.path,
+                    field_title=field.title,
+                    found=raw if isinstance(raw, (str, int, float, bool)) else str(raw),
+                    expected=field.expected_text(),
+                )
+                continue
+            _set_path(record, field.parts, value)
+        records.append(record)
+        record_rows.append(row_number)
+    if not records:
+        ctx.error("parse", "文件中只有表头，没有学校数据行。")
+    return ReadResult(records, ctx.issues, record_rows, ctx.file, ctx.row_unit)
+
+
+def _map_columns(
+    header_row: int,
+    header: list[Any],
+    body: list[_Row],
+    catalogue: FieldCatalogue,
+    ctx: _Ctx,
+) -> dict[int, FieldInfo]:
+    columns: dict[int, FieldInfo] = {}
+    seen: dict[str, int] = {}
+    for j, raw in enumerate(header):
+        letter = _column_letter(j)
+        if _is_blank(raw):
+            if any(j < len(cells) and not _is_blank(cells[j]) for _, cells in body):
+                ctx.warning(
+                    "unknown_column",
+                    f"第 {letter} 列有数据但没有表头，该列已忽略。",
+                    row=header_row,
+                    found=None,
+                )
+            continue
+        field = catalogue.resolve_header(raw)
+        if field is None:
+            ctx.warning(
+                "unknown_column",
+                f"第 {letter} 列的表头“{_cell_text(raw)}”不是已知字段，该列已忽略"
+                "（表头应为字段路径如 primary.students 或中文名称如 小学在校生数）。",
+                row=header_row,
+                found=_cell_text(raw),
+            )
+            continue
+        if field.path in seen:
+            ctx.error(
+                "duplicate_column",
+                f"第 {letter} 列与第 {_column_letter(seen[field.path])} 列是同一字段，"
+                "后一列已忽略。",
+                row=header_row,
+                field=field.path,
+                field_title=field.title,
+                found=_cell_text(raw),
+            )
+            continue
+        seen[field.path] = j
+        columns[j] = field
+    return columns
+
+
+def _is_unit_row(cells: list[Any], catalogue: FieldCatalogue) -> bool:
+    """True for a second header row of ``path [unit]`` cells (template layout)."""
+    texts = [str(c) for c in cells if not _is_blank(c)]
+    return bool(texts) and all(
+        isinstance(c, str) and catalogue.resolve_header(c) is not None for c in texts
+    )
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _set_path(record: dict[str, Any], parts: Sequence[str], value: Any) -> None:
+    target = record
+    for part in parts[:-1]:
+        target = target.setdefault(part, {})
+    target[parts[-1]] = value
+
+
+# --------------------------------------------------------------------------- county form
+
+
+def _county_from_table(rows: list[_Row], ctx: _Ctx) -> ReadResult:
+    catalogue = county_fields()
+    record: dict[str, Any] = {}
+    field_rows: dict[str, int] = {}
+    finance: dict[int, dict[str, Any]] = {}
+    first_row: int | None = None
+    header_checked = False
+    for row_number, cells in rows:
+        key_raw = cells[0] if cells else None
+        value = cells[1] if len(cells) > 1 else None
+        if _is_blank(key_raw) and _is_blank(value):
+            continue
+        if not header_checked:
+            header_checked = True
+            key_norm = _norm(key_raw)
+            if key_norm in _COUNTY_HEADER_KEYS or _norm(value) in _COUNTY_HEADER_VALUES:
+                continue
+        if first_row is None:
+            first_row = row_number
+        key = _cell_text(key_raw) if not _is_blank(key_raw) else ""
+        if not key:
+            ctx.warning("unknown_column", "该行有值但没有字段名，已忽略。", row=row_number)
+            continue
+        target = _county_target(key, catalogue)
+        if target is None:
+            ctx.warning(
+                "unknown_column",
+                f"字段“{key}”不是已知的县域数据项，该行已忽略。",
+                row=row_number,
+                found=key,
+            )
+            continue
+        field, year, score_id = target
+        if _is_blank(value):
+            continue
+        shown = (
+            f"finance[{year}].{field.parts[-1]}"
+            if year is not None
+            else (f"scores.{score_id}" if score_id is not None else field.path)
+        )
+        if shown in field_rows:
+            ctx.error(
+                "duplicate_column",
+                f"字段 {shown} 重复出现（第{field_rows[shown]}行已有），本行已忽略。",
+                row=row_number,
+                field=shown,
+                field_title=field.title,
+            )
+            continue
+        try:
+            converted = _convert(value, field)
+        except _CellError as exc:
+            ctx.error(
+                exc.code,
+                f"值“{_cell_text(value)}”{exc.problem}，应为{field.expected_text()}，该值未读入。",
+                row=row_number,
+                field=shown,
+                field_title=field.title,
+                found=value if isinstance(value, (str, int, float, bool)) else str(value),
+                expected=field.expected_text(),
+            )
+            continue
+        field_rows[shown] = row_number
+        if year is not None:
+            finance.setdefault(year, {"year": year})[field.parts[-1]] = converted
+        elif score_id is not None:
+            record.setdefault("scores", {})[score_id] = converted
+        else:
+            _set_path(record, field.parts, converted)
+    if finance:
+        ordered = sorted(finance)
+        record["finance"] = [finance[y] for y in ordered]
+        # finance[<year>] display paths become finance[<index>] for the validator
+        renamed: dict[str, int] = {}
+        for shown, row in field_rows.items():
+            m = re.match(r"^finance\[(\d{4})\]\.(.+)$", shown)
+            if m:
+                renamed[f"finance[{ordered.index(int(m.group(1)))}].{m.group(2)}"] = row
+            else:
+                renamed[shown] = row
+        field_rows = renamed
+    if not record:
+        ctx.error("parse", "文件中没有县域数据（应为两列：字段、值）。")
+        return ReadResult([], ctx.issues, [], ctx.file, ctx.row_unit)
+    return ReadResult([record], ctx.issues, [first_row or 1], ctx.file, ctx.row_unit, [field_rows])
+
+
+def _county_target(
+    key: str, catalogue: FieldCatalogue
+) -> tuple[FieldInfo, int | None, str | None] | None:
+    m = _FINANCE_KEY.match(key.strip())
+    if m:
+        field = catalogue.get(f"finance[].{m.group(2).strip()}")
+        return (field, int(m.group(1)), None) if field else None
+    m = _FINANCE_TITLE.match(key.strip())
+    if m:
+        field = catalogue.resolve_header(m.group(2))
+        if field is not None and field.series:
+            return field, int(m.group(1)), None
+    m = _SCORES_KEY.match(key.strip())
+    if m:
+        field = catalogue.get("scores.*")
+        return (field, None, m.group(1).strip()) if field else None
+    field = catalogue.resolve_header(key)
+    if field is None or field.series or field.path.endswith(".*"):
+        return None
+    return field, None, None
+
+
+def _norm(value: Any) -> str:
+    return "" if value is None else normalize_label(str(value))
+
+
+# --------------------------------------------------------------------------- conversion
+
+
+class _CellError(Exception):
+    def __init__(self, code: str = "schema.type", problem: str = "无法识别") -> None:
+        super().__init__(code)
+        self.code = code
+        self.problem = problem
+
+
+def _convert(raw: Any, field: FieldInfo) -> Any:
+    """Convert one non-blank cell to the field's JSON type or raise _CellError."""
+    if field.enum:
+        code = field.parse_enum(_cell_text(raw))
+        if code is None:
+            raise _CellError("schema.enum")
+        return code
+    kind = field.type
+    if kind == "boolean":
+        return _to_bool(raw)
+    if kind == "integer":
+        number = _to_number(raw, field)
+        if isinstance(number, float):
+            if not number.is_integer():
+                raise _CellError(problem="不是整数")
+            return int(number)
+        return number
+    if kind == "number":
+        return _to_number(raw, field)
+    if kind == "string":
+        if isinstance(raw, bool):
+            return "是" if raw else "否"
+        return _cell_text(raw)
+    raise _CellError()
+
+
+def _to_bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, (int, float)) and raw in (0, 1):
+        return bool(raw)
+    word = _norm(raw)
+    if word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    raise _CellError()
+
+
+def _to_number(raw: Any, field: FieldInfo) -> int | float:
+    if isinstance(raw, bool):
+        raise _CellError()
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        if not math.isfinite(raw):
+            raise _CellError()
+        return raw
+    if not isinstance(raw, str):
+        raise _CellError()
+    text = "".join(unicodedata.normalize("NFKC", raw).split())
+    if field.unit == "%" and text.endswith("%"):
+        text = text[:-1]
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    try:
+        if re.fullmatch(r"[+-]?\d+", text):
+            return int(text)
+        value = float(text)
+    except ValueError:
+        raise _CellError() from None
+    if not math.isfinite(value):
+        raise _CellError()
+    return value
