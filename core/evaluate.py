@@ -392,7 +392,8 @@ def _counties(rs: Ruleset, units: Units, table: SchoolTable, groups, counties) -
     for c, code in enumerate(codes):
         crit: list[Criterion] = []
         rec = counties.get(code)
-        crit.append(_schools_criterion(rs, table, units, c))
+        if rs.school_verdict:
+            crit.append(_schools_criterion(rs, table, units, c))
         crit += _cv_criteria(rs, groups, c, present[c])
         for rid, res in multi.items():
             rule = rs.multi_year[rid]

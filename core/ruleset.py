@@ -261,6 +261,7 @@ def school_names(
     """Names visible to per-school formulas: stage fields, school-wide fields, helpers."""
     names = set(stage_fields)
     names |= {p for p in field_paths if "." not in p}
+    names |= {f"school_{p}" for p in field_paths if "." not in p}
     names |= {"school_students", "school_classes", "stage_primary", "stage_junior"}
     names |= {f"type_{t}" for t in SCHOOL_TYPES}
     names |= set(extra)

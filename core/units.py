@@ -137,6 +137,8 @@ def build_units(
             cols[f] = _stage_column([records[i] for i in sel], s, f) if sel.size else np.empty(0)
         for f, col in wide.items():
             cols[f] = col[sel] * share if _apportioned(f) else col[sel]
+            if _apportioned(f):
+                cols[f"school_{f}"] = col[sel]  # whole-school total, for school-level rules
         cols["school_students"] = school_students[sel]
         cols["school_classes"] = school_classes[sel]
         parts.append(cols)
@@ -232,3 +234,6 @@ def _fold(
             np.maximum.at(cols[f], dst_a, np.nan_to_num(cols[f][src_a]))
     for f in ("school_students", "school_classes"):
         np.add.at(cols[f], dst_a, cols[f][src_a])
+    for f in wide_fields:
+        if f"school_{f}" in cols:
+            np.add.at(cols[f"school_{f}"], dst_a, np.nan_to_num(cols[f"school_{f}"][src_a]))

@@ -495,7 +495,7 @@ def make_county() -> dict:
             "moral_education_good": True,
             "full_curriculum": True,
             "workload_controlled": True,
-            "quality_monitoring_level": 2,
+            "quality_monitoring_level": 3,
             "quality_monitoring_diff_rate": 0.12,
             "weak_school_renovation_done": True,
             "urban_education_fee_fully_used": True,

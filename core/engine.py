@@ -1,0 +1,239 @@
+"""The Engine: plugins in, rulesets by id, reports out.
+
+    engine = junheng.Engine()                       # plugins from entry points
+    report = engine.evaluate("national.quality.2017", schools, county=county)
+
+The engine owns a pluggy manager, the registry of ruleset files contributed by
+plugins (id → file, plugin), and a cache of compiled rulesets. It validates the
+records (raising :class:`junheng.issues.InputError` with every problem at once),
+lets plugins prepare them, and runs :func:`junheng.evaluate.evaluate`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from . import __version__
+from .evaluate import county_scalar_names, evaluate, finance_field_names
+from .fields import school_fields
+from .formula import BUILTIN_FUNCTIONS, FormulaFunction
+from .issues import DataIssue, InputError
+from .discovery import (
+    PluginInfo,
+    PluginProblem,
+    call_each,
+    load_entry_points,
+    make_manager,
+    register_objects,
+)
+from .results import Report
+from .ruleset import (
+    MAX_EXTENDS_DEPTH,
+    Ruleset,
+    RulesetError,
+    build_ruleset,
+    check_structure,
+    read_toml,
+)
+from .units import stage_field_names
+from .validation import validate
+
+
+@attrs.frozen
+class RulesetInfo:
+    """A ruleset as listed by ``junheng rulesets list``."""
+
+    id: str
+    title: str
+    basis: str
+    source: str
+    plugin: str
+    file: str
+    extends: str | None
+
+
+class Engine:
+    """Discovers plugins, resolves rulesets, evaluates counties."""
+
+    def __init__(self, plugins: Iterable[Any] | None = None, *, entry_points: bool = True):
+        self._pm = make_manager()
+        self.plugins: list[PluginInfo] = []
+        self.problems: list[PluginProblem] = []
+        if entry_points:
+            infos, problems = load_entry_points(self._pm)
+            self.plugins += infos
+            self.problems += problems
+        if plugins:
+            self.plugins += register_objects(self._pm, plugins)
+        self._functions = self._collect_functions()
+        self._files: dict[str, tuple[Any, str, dict[str, Any]]] = {}
+        self._collect_rulesets()
+        self._cache: dict[str, Ruleset] = {}
+
+    # -- discovery -------------------------------------------------------------
+
+    def _collect_functions(self) -> dict[str, FormulaFunction]:
+        functions = dict(BUILTIN_FUNCTIONS)
+        owner: dict[str, str] = {}
+        results, problems = call_each(self._pm, "junheng_formula_functions")
+        self.problems += problems
+        for plugin, fns in results:
+            for fn in fns:
+                if fn.name in functions:
+                    where = owner.get(fn.name, "内置函数")
+                    self.problems.append(
+                        PluginProblem(plugin, f"函数 {fn.name} 与 {where} 重名，已忽略")
+                    )
+                    continue
+                functions[fn.name] = fn
+                owner[fn.name] = plugin
+        return functions
+
+    def _collect_rulesets(self) -> None:
+        results, problems = call_each(self._pm, "junheng_rulesets")
+        self.problems += problems
+        for plugin, files in results:
+            for f in files:
+                try:
+                    data, name = read_toml(f)
+                    check_structure(data, name)
+                except RulesetError as exc:
+                    self.problems.append(PluginProblem(plugin, str(exc)))
+                    continue
+                rid = data["id"]
+                if rid in self._files:
+                    other = self._files[rid][1]
+                    self.problems.append(
+                        PluginProblem(plugin, f"规则集 {rid} 已由插件 {other} 提供，已忽略 ({name})")
+                    )
+                    continue
+                self._files[rid] = (f, plugin, data)
+
+    # -- rulesets --------------------------------------------------------------
+
+    def ruleset_infos(self) -> list[RulesetInfo]:
+        return [
+            RulesetInfo(
+                id=rid,
+                title=data["title"],
+                basis=data.get("basis", ""),
+                source=data.get("source", ""),
+                plugin=plugin,
+                file=str(f),
+                extends=data.get("extends"),
+            )
+            for rid, (f, plugin, data) in sorted(self._files.items())
+        ]
+
+    def ruleset_ids(self) -> list[str]:
+        return sorted(self._files)
+
+    def ruleset(self, ruleset_id: str) -> Ruleset:
+        """The compiled ruleset with this id (``extends`` resolved); RulesetError if unknown or bad."""
+        if ruleset_id in self._cache:
+            return self._cache[ruleset_id]
+        chain: list[tuple[dict[str, Any], str]] = []
+        seen: list[str] = []
+        rid: str | None = ruleset_id
+        while rid is not None:
+            if rid in seen:
+                raise RulesetError([f"规则集继承出现循环 (extends cycle): {' → '.join([*seen, rid])}"])
+            if len(seen) >= MAX_EXTENDS_DEPTH:
+                raise RulesetError([f"规则集继承层数超过 {MAX_EXTENDS_DEPTH}: {' → '.join(seen)}"])
+            if rid not in self._files:
+                known = ", ".join(self.ruleset_ids()) or "（无）"
+                raise RulesetError([f"未知的规则集 '{rid}'（可用：{known}）"])
+            seen.append(rid)
+            f, _, data = self._files[rid]
+            chain.append((data, str(f)))
+            rid = data.get("extends")
+        chain.reverse()
+        rs = build_ruleset(
+            chain,
+            school_field_paths=[f.path for f in school_fields()],
+            stage_fields=stage_field_names(),
+            county_names=county_scalar_names(),
+            finance_fields=finance_field_names(),
+            functions=self._functions,
+        )
+        self._cache[ruleset_id] = rs
+        return rs
+
+    # -- evaluation ------------------------------------------------------------
+
+    def required_fields(self, ruleset: Ruleset) -> set[str]:
+        """School field paths the ruleset's formulas read (for validation messages)."""
+        stage = set(stage_field_names())
+        used: set[str] = set()
+        for ind in ruleset.indicators.values():
+            used |= ind.formula.names
+        for rule in ruleset.school_rules.values():
+            if rule.formula is not None:
+                used |= rule.formula.names
+        paths = set()
+        for name in used:
+            if name in stage:
+                paths |= {f"{s}.{name}" for s in ruleset.stages}
+            elif name in school_fields():
+                paths.add(name)
+        return paths
+
+    def evaluate(
+        self,
+        ruleset_id: str,
+        schools: Sequence[Mapping[str, Any]],
+        county: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+        *,
+        validate_input: bool = True,
+        data_issues: Sequence[DataIssue] = (),
+        provenance: Mapping[str, Any] | None = None,
+    ) -> Report:
+        """Evaluate schools (and the county record or records) with one ruleset.
+
+        Raises :class:`InputError` listing every error when the records are invalid;
+        warnings are carried into ``report.data_issues``.
+        """
+        rs = self.ruleset(ruleset_id)
+        counties = [county] if isinstance(county, Mapping) else list(county or [])
+        issues = list(data_issues)
+        if validate_input:
+            issues += validate(schools, counties, required_fields=self.required_fields(rs))
+            errors = [i for i in issues if i.is_error]
+            if errors:
+                raise InputError(errors)
+        by_code = {str(c.get("county_code")): c for c in counties}
+        prepared = list(schools)
+        for _, result in call_each(
+            self._pm,
+            "junheng_prepare_records",
+            schools=prepared,
+            county=counties[0] if len(counties) == 1 else None,
+            ruleset_id=rs.id,
+        )[0]:
+            prepared = list(result)
+        started = time.perf_counter()
+        prov = {
+            "engine": "junheng",
+            "engine_version": __version__,
+            "ruleset_id": rs.id,
+            "ruleset_sha256": ruleset_hash(rs),
+            "evaluated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            **dict(provenance or {}),
+        }
+        report = evaluate(rs, prepared, by_code, data_issues=issues, provenance=prov)
+        report.provenance["evaluate_seconds"] = round(time.perf_counter() - started, 6)
+        return report
+
+
+def ruleset_hash(rs: Ruleset) -> str:
+    """Content hash of the files a ruleset was built from, in chain order."""
+    h = hashlib.sha256()
+    for data_file in rs.files:
+        h.update(data_file.encode())
+    h.update(repr(sorted(rs.raw.items(), key=lambda kv: kv[0])).encode())
+    return h.hexdigest()
