@@ -111,7 +111,8 @@ def validate(
     ``required_fields`` are school field paths the chosen ruleset needs; each
     one absent from a school is reported as a ``missing_field`` warning
     (stage fields such as ``primary.students`` only where that block exists).
-    Returns errors and warnings, errors first within each record order.
+    Returns errors and warnings in check order: schema errors record by record,
+    then the cross-record and plausibility rules (:func:`validate_files` sorts by row).
     """
     if isinstance(county, Mapping):
         counties: list[Mapping[str, Any]] = [county]

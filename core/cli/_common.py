@@ -10,6 +10,7 @@ from pathlib import Path
 
 from junheng.issues import DataIssue, count_issues
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 __all__ = [
@@ -90,13 +91,7 @@ def print_issues(issues: Sequence[DataIssue], out: Console | None = None) -> Non
                 "" if issue.row is None else str(issue.row),
                 issue.record_id or "",
                 issue.field or "",
-                _escape(issue.detail or issue.message),
+                escape(issue.detail or issue.message),
             )
         out.print(table)
     out.print(issue_summary(issues))
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
