@@ -64,7 +64,9 @@ def register_objects(pm: pluggy.PluginManager, plugins: Iterable[Any]) -> list[P
     return infos
 
 
-def call_each(pm: pluggy.PluginManager, hook: str, **kwargs: Any) -> tuple[list, list[PluginProblem]]:
+def call_each(
+    pm: pluggy.PluginManager, hook: str, **kwargs: Any
+) -> tuple[list, list[PluginProblem]]:
     """Call ``hook`` on every plugin separately so one failing plugin is named, not fatal.
 
     Returns [(plugin name, result), ...] and the problems.

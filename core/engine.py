@@ -19,10 +19,6 @@ from typing import Any
 import attrs
 
 from . import __version__
-from .evaluate import county_scalar_names, evaluate, finance_field_names
-from .fields import school_fields
-from .formula import BUILTIN_FUNCTIONS, FormulaFunction
-from .issues import DataIssue, InputError
 from .discovery import (
     PluginInfo,
     PluginProblem,
@@ -31,6 +27,10 @@ from .discovery import (
     make_manager,
     register_objects,
 )
+from .evaluate import county_scalar_names, evaluate, finance_field_names
+from .fields import school_fields
+from .formula import BUILTIN_FUNCTIONS, FormulaFunction
+from .issues import DataIssue, InputError
 from .results import Report
 from .ruleset import (
     MAX_EXTENDS_DEPTH,
@@ -109,7 +109,9 @@ class Engine:
                 if rid in self._files:
                     other = self._files[rid][1]
                     self.problems.append(
-                        PluginProblem(plugin, f"规则集 {rid} 已由插件 {other} 提供，已忽略 ({name})")
+                        PluginProblem(
+                            plugin, f"规则集 {rid} 已由插件 {other} 提供，已忽略 ({name})"
+                        )
                     )
                     continue
                 self._files[rid] = (f, plugin, data)
@@ -142,7 +144,9 @@ class Engine:
         rid: str | None = ruleset_id
         while rid is not None:
             if rid in seen:
-                raise RulesetError([f"规则集继承出现循环 (extends cycle): {' → '.join([*seen, rid])}"])
+                raise RulesetError(
+                    [f"规则集继承出现循环 (extends cycle): {' → '.join([*seen, rid])}"]
+                )
             if len(seen) >= MAX_EXTENDS_DEPTH:
                 raise RulesetError([f"规则集继承层数超过 {MAX_EXTENDS_DEPTH}: {' → '.join(seen)}"])
             if rid not in self._files:

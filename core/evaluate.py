@@ -302,8 +302,13 @@ def _multi_year(rs: Ruleset, units: Units, counties) -> dict[str, dict[str, np.n
             np.where(years_missed > rule.years - rule.min_years_met, 0.0, NAN),
         )
         met = np.where((undef > 0) & (years_met < rule.min_years_met) & (met != 0.0), NAN, met)
-        out[rid] = {"met": met, "years_met": years_met, "years_missed": years_missed,
-                    "undefined": undef.astype(float), "matrix": mat}
+        out[rid] = {
+            "met": met,
+            "years_met": years_met,
+            "years_missed": years_missed,
+            "undefined": undef.astype(float),
+            "matrix": mat,
+        }
     return out
 
 
@@ -325,7 +330,9 @@ def _order_items(rs: Ruleset) -> list[str]:
     return done
 
 
-def _counties(rs: Ruleset, units: Units, table: SchoolTable, groups, counties) -> list[CountyResult]:
+def _counties(
+    rs: Ruleset, units: Units, table: SchoolTable, groups, counties
+) -> list[CountyResult]:
     codes = units.county_codes
     n_c = len(codes)
     env = _county_env(rs, units, counties, groups)
@@ -443,7 +450,11 @@ def _counties(rs: Ruleset, units: Units, table: SchoolTable, groups, counties) -
                 "failed": "一票否决：该情形存在",
                 "met": "未发生",
                 "not_evaluated": "缺少判断所需数据"
-                + ("（未提供县级数据）" if rec is None else f"：{', '.join(sorted(veto.when.names))}"),
+                + (
+                    "（未提供县级数据）"
+                    if rec is None
+                    else f"：{', '.join(sorted(veto.when.names))}"
+                ),
             }[status]
             crit.append(
                 Criterion(
@@ -608,7 +619,11 @@ def _multi_detail(rule, res, c: int, rec) -> str:
     for k, v in enumerate(mat.tolist()):
         label = "达到" if v == 1.0 else ("未达到" if v == 0.0 else "数据不全")
         parts.append(f"{last - k}年{label}")
-    return f"近{rule.years}年：" + "，".join(reversed(parts)) + f"；要求至少 {rule.min_years_met} 年达到"
+    return (
+        f"近{rule.years}年："
+        + "，".join(reversed(parts))
+        + f"；要求至少 {rule.min_years_met} 年达到"
+    )
 
 
 def _item_detail(item, m: float, val, rec) -> str:
@@ -660,10 +675,7 @@ def _score(rs: Ruleset, env, counties, codes) -> dict[str, np.ndarray]:
             v = np.clip(node.formula.evaluate(env, n_c), 0.0, node.points)
         elif node.kind == "assessed":
             v = np.array(
-                [
-                    _assessed((counties.get(code) or {}).get("scores", {}).get(nid))
-                    for code in codes
-                ]
+                [_assessed((counties.get(code) or {}).get("scores", {}).get(nid)) for code in codes]
             )
             v = np.clip(v, 0.0, node.points)
         else:
@@ -688,9 +700,7 @@ def _score_result(rs: Ruleset, pts, c: int):
     bonus = sum(pts[n.meta.id][c] for n in roots if n.bonus)
     bonus = min(bonus, sc.bonus_max) if not math.isnan(bonus) else bonus
     total = base + bonus if roots else NAN
-    known = sum(
-        float(np.nan_to_num(pts[n.meta.id][c])) for n in sc.nodes if n.kind != "sum"
-    )
+    known = sum(float(np.nan_to_num(pts[n.meta.id][c])) for n in sc.nodes if n.kind != "sum")
     lines = tuple(
         ScoreLine(
             id=n.meta.id,

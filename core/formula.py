@@ -275,9 +275,7 @@ class _Compiler:
             self.error(f"公式嵌套超过 {MAX_DEPTH} 层 (formula nested too deeply)", node)
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
-            self.error(
-                f"不允许的语法：{_describe(node)} (construct not allowed in formulas)", node
-            )
+            self.error(f"不允许的语法：{_describe(node)} (construct not allowed in formulas)", node)
         return method(node, depth + 1)
 
     def _Constant(self, node: ast.Constant, depth: int) -> Compiled:
@@ -398,9 +396,7 @@ class _Compiler:
 
     def _series_form(self, node: ast.Call, name: str) -> Compiled:
         if not self.series:
-            self.error(
-                f"{name}() 只能用于多年度规则 (only allowed in multi-year rules)", node.func
-            )
+            self.error(f"{name}() 只能用于多年度规则 (only allowed in multi-year rules)", node.func)
         if len(node.args) != 1 or not isinstance(node.args[0], ast.Name):
             self.error(f"{name}() 需要一个数据项名称作参数 (takes one field name)", node)
         field = node.args[0].id

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+
 from junheng.fields import (
     FieldCatalogue,
     FieldInfo,

@@ -102,7 +102,12 @@ class SchoolTable:
         rs = self.ruleset
         if cid in rs.indicators:
             ind = rs.indicators[cid]
-            meta, unit, vunit, formula = ind.meta, ind.total_unit or ind.unit, ind.unit, ind.formula.text
+            meta, unit, vunit, formula = (
+                ind.meta,
+                ind.total_unit or ind.unit,
+                ind.unit,
+                ind.formula.text,
+            )
         else:
             rule = rs.school_rules[cid]
             meta, unit, vunit = rule.meta, "项", "项"

@@ -315,9 +315,32 @@ def ruleset_schema() -> dict[str, Any]:
     return _SCHEMA_CACHE["ruleset"]
 
 
-def check_structure(data: Mapping[str, Any], name: str) -> None:
-    """Validate a ruleset file's structure against ``ruleset.schema.json`` (all errors at once)."""
-    validator = jsonschema.Draft202012Validator(ruleset_schema())
+def _without_nested_required(node: Any, top: bool = True) -> Any:
+    if isinstance(node, dict):
+        return {
+            k: _without_nested_required(v, False)
+            for k, v in node.items()
+            if not (k == "required" and not top)
+        }
+    if isinstance(node, list):
+        return [_without_nested_required(v, False) for v in node]
+    return node
+
+
+def check_structure(data: Mapping[str, Any], name: str, *, partial: bool | None = None) -> None:
+    """Validate a ruleset file's structure against ``ruleset.schema.json`` (all errors at once).
+
+    A file that ``extends`` another may give rules partially (e.g. only a new
+    threshold), so its rules' required keys are checked after merging instead.
+    """
+    if partial is None:
+        partial = "extends" in data
+    schema = ruleset_schema()
+    if partial:
+        if "partial" not in _SCHEMA_CACHE:
+            _SCHEMA_CACHE["partial"] = _without_nested_required(schema)
+        schema = _SCHEMA_CACHE["partial"]
+    validator = jsonschema.Draft202012Validator(schema)
     problems = []
     for err in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         where = ".".join(str(p) for p in err.absolute_path) or "(顶层)"
@@ -417,8 +440,15 @@ class _Builder:
             origin=raw.get("_origin", self.file),
         )
 
-    def compile(self, text: str, names: Iterable[str], rule_id: str, origin: str | None = None,
-                *, series: bool = False) -> Formula | None:
+    def compile(
+        self,
+        text: str,
+        names: Iterable[str],
+        rule_id: str,
+        origin: str | None = None,
+        *,
+        series: bool = False,
+    ) -> Formula | None:
         try:
             return compile_formula(
                 text,
@@ -704,6 +734,8 @@ def build_ruleset(
     for data, name in chain:
         merged = merge(merged, data, name) if merged else _tag_origin(data, name)
     merged["extends"] = chain[-1][0].get("extends")
+    if len(chain) > 1:
+        check_structure(_strip_origin(merged), " → ".join(n for _, n in chain), partial=False)
     return _Builder(
         merged,
         tuple(name for _, name in chain),
@@ -713,6 +745,14 @@ def build_ruleset(
         finance_fields=finance_fields,
         functions=functions or BUILTIN_FUNCTIONS,
     ).build()
+
+
+def _strip_origin(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _strip_origin(v) for k, v in node.items() if k != "_origin"}
+    if isinstance(node, list):
+        return [_strip_origin(v) for v in node]
+    return node
 
 
 def _tag_origin(data: Mapping[str, Any], name: str) -> dict[str, Any]:

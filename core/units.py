@@ -169,8 +169,19 @@ def build_units(
         included[tp] = False
         reason[tp] = "教学点不参加本部分评估（规则集 preparation.teaching_points = exclude）"
     elif prep.teaching_points == "fold" and tp.any():
-        _fold(records, merged, school_index, stage, ids, tp, included, reason, folded, wide_fields,
-              stage_fields)
+        _fold(
+            records,
+            merged,
+            school_index,
+            stage,
+            ids,
+            tp,
+            included,
+            reason,
+            folded,
+            wide_fields,
+            stage_fields,
+        )
 
     if prep.min_students > 0:
         small = included & (merged["students"] < prep.min_students)

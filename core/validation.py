@@ -26,6 +26,7 @@ from typing import Any
 
 import attrs
 from jsonschema import Draft202012Validator
+
 from junheng.fields import FieldCatalogue, county_fields, display_path, load_schema, school_fields
 from junheng.issues import DataIssue, Severity
 from junheng.readers import ReadResult, read_county, read_schools

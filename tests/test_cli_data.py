@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+
 from junheng import __version__
 from junheng.cli import main
 from junheng.cli.data import SAMPLE_FILES, copy_sample

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+
 from junheng.readers import read_county, read_schools
 
 EN_HEADER = "id,name,county_code,year,school_type,primary.students,primary.classes,primary.teachers"

@@ -7,6 +7,7 @@ import io
 
 import openpyxl
 import pytest
+
 from junheng.cli._common import atomic_path
 from junheng.fields import school_fields
 from junheng.readers import read_schools

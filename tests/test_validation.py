@@ -7,6 +7,7 @@ from importlib.resources import files
 
 import pytest
 from jsonschema import Draft202012Validator
+
 from junheng.fields import load_schema
 from junheng.validation import _schema_errors, validate, validate_files
 

@@ -8,10 +8,11 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from junheng.issues import DataIssue, count_issues
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+from junheng.issues import DataIssue, count_issues
 
 __all__ = [
     "EXIT_FAILED",

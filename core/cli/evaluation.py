@@ -1,0 +1,236 @@
+"""CLI commands that evaluate: ``evaluate``, ``demo``, ``rulesets list|show``."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from junheng.cli._common import EXIT_FAILED, EXIT_INPUT, EXIT_OK, console, err_console
+from junheng.engine import Engine
+from junheng.issues import InputError
+from junheng.outputs import EXTENSIONS, WRITERS, write_report
+from junheng.ruleset import RulesetError
+from junheng.summary import print_summary
+from junheng.validation import validate_files
+
+DEMO_RULESET = "national.quality.2017"
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "evaluate",
+        help="评估学校与县域数据 (evaluate schools and county data)",
+        description="按规则集评估学校与县域数据并输出报告。\nEvaluate with a ruleset and write a report.",
+    )
+    p.add_argument("schools", metavar="SCHOOLS", help="学校数据文件 (.json/.csv/.xlsx)")
+    p.add_argument("--county", metavar="COUNTY", help="县域数据文件 (.json/.csv/.xlsx)")
+    p.add_argument("--ruleset", metavar="ID", required=True, help="规则集编号 (ruleset id)")
+    p.add_argument(
+        "--format",
+        choices=sorted(EXTENSIONS),
+        default="json",
+        help="报告格式 (report format)，默认 json",
+    )
+    p.add_argument("--output", "-o", metavar="PATH", help="报告文件；省略时 JSON 输出到标准输出")
+    p.set_defaults(handler=_cmd_evaluate)
+
+    p = subparsers.add_parser(
+        "demo",
+        help="评估内置示例县 (evaluate the bundled sample county)",
+        description=f"用 {DEMO_RULESET} 评估内置的示例县，并把报告写入目录。",
+    )
+    p.add_argument(
+        "--output", "-o", metavar="DIR", default="junheng-demo", help="输出目录，默认 junheng-demo"
+    )
+    p.set_defaults(handler=_cmd_demo)
+
+    p = subparsers.add_parser("rulesets", help="列出或查看规则集 (list or show rulesets)")
+    sub = p.add_subparsers(title="子命令", dest="rulesets_command", metavar="list|show")
+    q = sub.add_parser("list", help="列出所有规则集 (list rulesets)")
+    q.set_defaults(handler=_cmd_rulesets_list)
+    q = sub.add_parser("show", help="查看一个规则集 (show one ruleset)")
+    q.add_argument("ruleset_id", metavar="ID", help="规则集编号")
+    q.add_argument("--resolved", action="store_true", help="显示继承合并后的规则及其来源文件")
+    q.set_defaults(handler=_cmd_rulesets_show)
+    p.set_defaults(handler=lambda args: (p.print_help(), EXIT_INPUT)[1])
+
+
+def _engine() -> Engine:
+    engine = Engine()
+    for problem in engine.problems:
+        err_console.print(f"[yellow]插件 {problem.plugin}：{problem.message}[/]", markup=True)
+    return engine
+
+
+def _sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _ruleset(engine: Engine, rid: str):
+    try:
+        return engine.ruleset(rid)
+    except RulesetError as exc:
+        for p in exc.problems:
+            err_console.print(p, markup=False)
+        return None
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    engine = _engine()
+    rs = _ruleset(engine, args.ruleset)
+    if rs is None:
+        return EXIT_INPUT
+    if args.format not in WRITERS:
+        err_console.print(f"格式 {args.format} 尚未实现 (not implemented yet)")
+        return EXIT_INPUT
+    if args.format != "json" and not args.output:
+        err_console.print("该格式需要 --output 指定输出文件")
+        return EXIT_INPUT
+    schools, counties, issues = validate_files(
+        args.schools, args.county, required_fields=engine.required_fields(rs)
+    )
+    errors = [i for i in issues if i.is_error]
+    if errors:
+        raise InputError(issues)
+    inputs = {"schools": {"file": str(args.schools), "sha256": _sha256(args.schools)}}
+    if args.county:
+        inputs["county"] = {"file": str(args.county), "sha256": _sha256(args.county)}
+    report = engine.evaluate(
+        rs.id,
+        schools,
+        counties,
+        validate_input=False,
+        data_issues=issues,
+        provenance={"inputs": inputs},
+    )
+    if args.output:
+        write_report(report, args.format, args.output)
+        print_summary(report, err_console)
+        err_console.print(f"报告已写入 {args.output}")
+    else:
+        import sys
+
+        sys.stdout.buffer.write(WRITERS["json"](report) + b"\n")
+        print_summary(report, err_console)
+    return EXIT_OK if report.passed else EXIT_FAILED
+
+
+def load_sample() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    folder = resources.files("junheng.sample")
+    schools = json.loads(folder.joinpath("schools.json").read_text("utf-8"))
+    county = json.loads(folder.joinpath("county.json").read_text("utf-8"))
+    return schools, county
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    engine = _engine()
+    schools, county = load_sample()
+    report = engine.evaluate(
+        DEMO_RULESET, schools, county, provenance={"inputs": {"sample": "junheng.sample"}}
+    )
+    out = Path(args.output)
+    written = [
+        write_report(report, fmt, out / f"report{EXTENSIONS[fmt]}") for fmt in sorted(WRITERS)
+    ]
+    print_summary(report, console)
+    console.print("\n报告已写入 (reports written):")
+    for path in written:
+        console.print(f"  {path}")
+    return EXIT_OK if report.passed else EXIT_FAILED
+
+
+def _cmd_rulesets_list(args: argparse.Namespace) -> int:
+    engine = _engine()
+    table = Table(header_style="bold")
+    for col in ("编号 id", "名称", "依据文件", "继承", "待核实数值", "插件"):
+        table.add_column(col, overflow="fold")
+    for info in engine.ruleset_infos():
+        try:
+            unverified = str(engine.ruleset(info.id).unverified_count())
+        except RulesetError:
+            unverified = "[red]加载失败[/]"
+        table.add_row(info.id, info.title, info.basis, info.extends or "", unverified, info.plugin)
+    console.print(table)
+    return EXIT_OK
+
+
+def _cmd_rulesets_show(args: argparse.Namespace) -> int:
+    engine = _engine()
+    rs = _ruleset(engine, args.ruleset_id)
+    if rs is None:
+        return EXIT_INPUT
+    console.print(f"[bold]{rs.title}[/]（{rs.id}，版本 {rs.version}）")
+    console.print(f"依据：{rs.basis}")
+    if rs.extends:
+        console.print(f"继承：{rs.extends}")
+    console.print(f"文件：{' → '.join(rs.files)}")
+    table = Table(header_style="bold", show_lines=True)
+    for col in ("类别", "编号", "名称", "公式 / 条件", "要求", "来源"):
+        table.add_column(col, overflow="fold")
+
+    def origin(meta) -> str:
+        flag = " [yellow]（待核实）[/]" if meta.unverified else ""
+        where = f"\n[dim]{meta.origin}[/]" if args.resolved and meta.origin else ""
+        return f"{meta.source}{flag}{where}"
+
+    for iid, ind in rs.indicators.items():
+        req = ""
+        if ind.threshold:
+            op = "≥" if ind.direction == "min" else "≤"
+            req = f"{op} {ind.threshold.to_json()} {ind.unit}"
+        if ind.cv_limit:
+            req += f"\n差异系数 ≤ {ind.cv_limit.to_json()}"
+        table.add_row("指标", iid, ind.meta.title, ind.formula.text, req, origin(ind.meta))
+    for rid, rule in rs.school_rules.items():
+        text = (
+            f"{len(rule.indicators)} 项中至少 {rule.min_met} 项达标，余项 ≥ {rule.rest_min_ratio:.0%}"
+            if rule.kind == "k_of_n"
+            else rule.formula.text
+        )
+        table.add_row("学校规则", rid, rule.meta.title, text, "", origin(rule.meta))
+    if rs.composite_cv:
+        c = rs.composite_cv
+        table.add_row(
+            "综合差异系数",
+            "composite_cv",
+            c.meta.title,
+            "、".join(c.indicators),
+            f"≤ {c.limit.to_json()}",
+            origin(c.meta),
+        )
+    for rid, item in rs.county_items.items():
+        text = item.formula.text if item.formula else (item.check or item.meta.note or "人工认定")
+        req = ""
+        if item.kind == "value":
+            req = f"{'≥' if item.direction == 'min' else '≤'} {item.threshold:g} {item.unit or ''}"
+        table.add_row(
+            item.category or "县级指标", rid, item.meta.title, text, req, origin(item.meta)
+        )
+    for rid, rule in rs.multi_year.items():
+        table.add_row(
+            "多年度",
+            rid,
+            rule.meta.title,
+            rule.condition.text,
+            f"近{rule.years}年至少{rule.min_years_met}年",
+            origin(rule.meta),
+        )
+    for rid, veto in rs.vetoes.items():
+        table.add_row("一票否决", rid, veto.meta.title, veto.when.text, "", origin(veto.meta))
+    if rs.score:
+        for n in rs.score.nodes:
+            text = (
+                n.formula.text
+                if n.formula
+                else ("自评得分" if n.kind == "assessed" else "下级合计")
+            )
+            req = f"{n.points:g} 分" + (f"，不低于 {n.floor:g}" if n.floor is not None else "")
+            table.add_row("评分", n.meta.id, n.meta.title, text, req, origin(n.meta))
+    console.print(table)
+    return EXIT_OK
