@@ -21,4 +21,19 @@ except PackageNotFoundError:  # running from a checkout that was never installed
 
 hookimpl = pluggy.HookimplMarker("junheng")
 
-__all__ = ["__version__", "hookimpl"]
+# Imported after hookimpl/__version__ exist: the engine's modules use both.
+from .engine import Engine  # noqa: E402
+from .issues import DataIssue, InputError  # noqa: E402
+from .readers import read_county, read_schools  # noqa: E402
+from .results import Report  # noqa: E402
+
+__all__ = [
+    "DataIssue",
+    "Engine",
+    "InputError",
+    "Report",
+    "__version__",
+    "hookimpl",
+    "read_county",
+    "read_schools",
+]
