@@ -396,11 +396,12 @@ def _counties(
 
     results = []
     present = groups["counts"].reshape(n_c, 2) > 0
+    school_counts = _school_counts(units, table.passed)
     for c, code in enumerate(codes):
         crit: list[Criterion] = []
         rec = counties.get(code)
         if rs.school_verdict:
-            crit.append(_schools_criterion(rs, table, units, c))
+            crit.append(_schools_criterion(rs, school_counts, c))
         crit += _cv_criteria(rs, groups, c, present[c])
         for rid, res in multi.items():
             rule = rs.multi_year[rid]
@@ -493,12 +494,24 @@ def _status(m: float) -> str:
     return "met" if m == 1.0 else "failed"
 
 
-def _schools_criterion(rs: Ruleset, table: SchoolTable, units: Units, c: int) -> Criterion:
-    sel = units.included & (units.county_index == c)
-    p = table.passed[sel]
-    n_fail = int((p == 0.0).sum())
-    n_undef = int(np.isnan(p).sum())
-    n = int(sel.sum())
+def _school_counts(units: Units, passed: np.ndarray) -> dict[str, np.ndarray]:
+    """Per county: included units, failed units, undetermined units."""
+    n_c = len(units.county_codes)
+    inc = units.included
+    ci = units.county_index
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(ci, weights=mask.astype(float), minlength=n_c).astype(int)
+
+    return {
+        "n": count(inc),
+        "failed": count(inc & (passed == 0.0)),
+        "undefined": count(inc & np.isnan(passed)),
+    }
+
+
+def _schools_criterion(rs: Ruleset, counts: Mapping[str, np.ndarray], c: int) -> Criterion:
+    n, n_fail, n_undef = (int(counts[k][c]) for k in ("n", "failed", "undefined"))
     m = 0.0 if n_fail else (NAN if n_undef or n == 0 else 1.0)
     verdict = rs.raw.get("school_verdict", {})
     parts = [f"参评学校（学段）{n} 个，未达标 {n_fail} 个"]

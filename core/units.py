@@ -25,6 +25,7 @@ from .fields import school_fields
 from .ruleset import SCHOOL_TYPES, STAGES, Preparation
 
 NAN = float("nan")
+_EMPTY: Mapping[str, Any] = {}
 
 
 def stage_field_names() -> list[str]:
@@ -70,27 +71,26 @@ class Units:
         return STAGES[int(self.stage[i])]
 
 
+def _floats(values: list[Any]) -> np.ndarray:
+    """A float column; absent values are NaN. Validated records hold only numbers here,
+    so the fast path is one C-level conversion; anything else falls back per value."""
+    try:
+        return np.array(values, dtype=float)
+    except (TypeError, ValueError):
+        return np.fromiter((_num(v) for v in values), dtype=float, count=len(values))
+
+
 def _column(records: Sequence[Mapping[str, Any]], key: str) -> np.ndarray:
-    out = np.fromiter(
-        (_num(r.get(key)) for r in records),
-        dtype=float,
-        count=len(records),
-    )
-    return out
-
-
-def _stage_column(records: Sequence[Mapping[str, Any]], stage: str, key: str) -> np.ndarray:
-    return np.fromiter(
-        (_num((r.get(stage) or {}).get(key)) for r in records),
-        dtype=float,
-        count=len(records),
-    )
+    return _floats([r.get(key, NAN) for r in records])
 
 
 def _num(v: Any) -> float:
     if v is None or isinstance(v, str):
         return NAN
-    return float(v)
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return NAN
 
 
 def build_units(
@@ -110,10 +110,11 @@ def build_units(
     county_codes, county_idx = np.unique(np.array(county_raw, dtype=object), return_inverse=True)
     county_idx = county_idx.astype(np.int64)
 
-    has = {s: np.fromiter((s in r and r[s] is not None for r in records), bool, n) for s in STAGES}
-    students = {s: np.where(has[s], _stage_column(records, s, "students"), 0.0) for s in STAGES}
+    blocks = {s: [r.get(s) or _EMPTY for r in records] for s in STAGES}
+    has = {s: np.fromiter((b is not _EMPTY for b in blocks[s]), bool, n) for s in STAGES}
+    students = {s: np.where(has[s], _column(blocks[s], "students"), 0.0) for s in STAGES}
     school_students = students["primary"] + students["junior"]
-    classes = {s: np.where(has[s], _stage_column(records, s, "classes"), 0.0) for s in STAGES}
+    classes = {s: np.where(has[s], _column(blocks[s], "classes"), 0.0) for s in STAGES}
     school_classes = classes["primary"] + classes["junior"]
     wide = {f: _column(records, f) for f in wide_fields}
 
@@ -133,8 +134,9 @@ def build_units(
             "_school": sel,
             "_stage": np.full(sel.size, code, dtype=np.int8),
         }
+        stage_blocks = [blocks[s][i] for i in sel.tolist()]
         for f in stage_fields:
-            cols[f] = _stage_column([records[i] for i in sel], s, f) if sel.size else np.empty(0)
+            cols[f] = _column(stage_blocks, f)
         for f, col in wide.items():
             cols[f] = col[sel] * share if _apportioned(f) else col[sel]
             if _apportioned(f):
