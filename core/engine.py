@@ -12,6 +12,7 @@ lets plugins prepare them, and runs :func:`junheng.evaluate.evaluate`.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -39,6 +40,7 @@ from .ruleset import (
     build_ruleset,
     check_structure,
     read_toml,
+    strip_origin,
 )
 from .units import stage_field_names
 from .validation import validate
@@ -179,8 +181,13 @@ class Engine:
         for rule in ruleset.school_rules.values():
             if rule.formula is not None:
                 used |= rule.formula.names
-        paths = set()
+        # every stage block needs these (schema), whatever the formulas read
+        paths = {f"{s}.{f}" for s in ruleset.stages for f in ("students", "classes", "teachers")}
         for name in used:
+            if name in ("school_students", "school_classes"):
+                name = name.removeprefix("school_")
+            elif name.startswith("school_") and name.removeprefix("school_") in school_fields():
+                name = name.removeprefix("school_")  # whole-school total of a shared asset
             if name in stage:
                 paths |= {f"{s}.{name}" for s in ruleset.stages}
             elif name in school_fields():
@@ -210,6 +217,7 @@ class Engine:
             errors = [i for i in issues if i.is_error]
             if errors:
                 raise InputError(errors)
+        issues = _drop_irrelevant_missing_fields(issues, schools, rs)
         by_code = {str(c.get("county_code")): c for c in counties}
         prepared = list(schools)
         for _, result in call_each(
@@ -234,10 +242,22 @@ class Engine:
         return report
 
 
+def _drop_irrelevant_missing_fields(
+    issues: list[DataIssue], schools: Sequence[Mapping[str, Any]], rs: Ruleset
+) -> list[DataIssue]:
+    """A field the ruleset needs is not missing from a school the ruleset leaves out."""
+    excluded_types = set()
+    if rs.preparation.teaching_points == "exclude":
+        excluded_types.add("teaching_point")
+    if rs.preparation.special_education == "exclude":
+        excluded_types.add("special_education")
+    if not excluded_types:
+        return issues
+    left_out = {str(s.get("id")) for s in schools if s.get("school_type") in excluded_types}
+    return [i for i in issues if not (i.code == "missing_field" and i.record_id in left_out)]
+
+
 def ruleset_hash(rs: Ruleset) -> str:
-    """Content hash of the files a ruleset was built from, in chain order."""
-    h = hashlib.sha256()
-    for data_file in rs.files:
-        h.update(data_file.encode())
-    h.update(repr(sorted(rs.raw.items(), key=lambda kv: kv[0])).encode())
-    return h.hexdigest()
+    """Content hash of the resolved rule data (independent of where the files are installed)."""
+    text = json.dumps(strip_origin(rs.raw), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -735,7 +735,7 @@ def build_ruleset(
         merged = merge(merged, data, name) if merged else _tag_origin(data, name)
     merged["extends"] = chain[-1][0].get("extends")
     if len(chain) > 1:
-        check_structure(_strip_origin(merged), " → ".join(n for _, n in chain), partial=False)
+        check_structure(strip_origin(merged), " → ".join(n for _, n in chain), partial=False)
     return _Builder(
         merged,
         tuple(name for _, name in chain),
@@ -747,11 +747,12 @@ def build_ruleset(
     ).build()
 
 
-def _strip_origin(node: Any) -> Any:
+def strip_origin(node: Any) -> Any:
+    """The rule data without the ``_origin`` bookkeeping keys."""
     if isinstance(node, dict):
-        return {k: _strip_origin(v) for k, v in node.items() if k != "_origin"}
+        return {k: strip_origin(v) for k, v in node.items() if k != "_origin"}
     if isinstance(node, list):
-        return [_strip_origin(v) for v in node]
+        return [strip_origin(v) for v in node]
     return node
 
 

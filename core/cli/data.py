@@ -42,7 +42,7 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--ruleset",
         metavar="ID",
-        help="规则集编号，如 national.quality.2017 (ruleset id; accepted for compatibility)",
+        help="规则集编号，如 national.quality.2017：同时提示该规则集所需而缺失的数据项 (ruleset id)",
     )
     p.add_argument(
         "--format",
@@ -60,7 +60,11 @@ def register(subparsers: Any) -> None:
             "Write an XLSX/CSV data-collection template generated from the school schema."
         ),
     )
-    p.add_argument("--ruleset", metavar="ID", help="规则集编号 (ruleset id)")
+    p.add_argument(
+        "--ruleset",
+        metavar="ID",
+        help="只包含该规则集所需的数据项 (only the fields a ruleset needs)",
+    )
     p.add_argument(
         "--format",
         choices=("xlsx", "csv"),
@@ -135,16 +139,45 @@ def copy_sample(output: str | Path, package: str = "junheng.sample") -> list[Pat
     return written
 
 
+def _ruleset_fields(ruleset_id: str | None) -> set[str] | None:
+    """The school fields a ruleset's formulas read; None without ``--ruleset``.
+
+    Raises :class:`junheng.ruleset.RulesetError` for an unknown or broken ruleset.
+    """
+    if ruleset_id is None:
+        return None
+    from junheng.engine import Engine
+
+    engine = Engine()
+    return engine.required_fields(engine.ruleset(ruleset_id))
+
+
+def _with_ruleset(args: argparse.Namespace) -> set[str] | int | None:
+    from junheng.ruleset import RulesetError
+
+    try:
+        return _ruleset_fields(args.ruleset)
+    except RulesetError as exc:
+        for problem in exc.problems:
+            err_console.print(problem, markup=False)
+        return EXIT_INPUT
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
-    # --ruleset is accepted; the fields a ruleset needs reach run_validate via
-    # required_fields (None until the evaluation module provides them).
-    return run_validate(args.schools, args.county, required_fields=None, fmt=args.format)
+    # with --ruleset, each field the ruleset needs and a school lacks is warned about
+    required = _with_ruleset(args)
+    if isinstance(required, int):
+        return required
+    return run_validate(args.schools, args.county, required_fields=required, fmt=args.format)
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
     output = Path(args.output)
     fmt = args.format or ("csv" if output.suffix.lower() == ".csv" else "xlsx")
-    fields = template_fields(None)
+    required = _with_ruleset(args)
+    if isinstance(required, int):
+        return required
+    fields = template_fields(required)
     data = build_template(fmt, fields)
     try:
         atomic_write_bytes(output, data)
