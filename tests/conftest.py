@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -52,8 +51,9 @@ def school():
 
 
 def _cli_command() -> list[str]:
-    script = shutil.which("junheng")
-    return [script] if script else [sys.executable, "-m", "junheng"]
+    # the script next to this interpreter, never another installation found on PATH
+    script = Path(sys.executable).with_name("junheng")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "junheng"]
 
 
 @pytest.fixture
