@@ -106,6 +106,7 @@ def _school_checks(rs: Ruleset, units: Units, env: dict[str, Any]) -> SchoolTabl
     met: dict[str, np.ndarray] = {}
     shortfall: dict[str, np.ndarray] = {}
     detail: dict[str, np.ndarray] = {}
+    applies: dict[str, np.ndarray] = {}
 
     for iid in indicator_order(rs):
         ind = rs.indicators[iid]
@@ -131,8 +132,10 @@ def _school_checks(rs: Ruleset, units: Units, env: dict[str, Any]) -> SchoolTabl
             value[rid], threshold[rid], met[rid] = m, np.full(size, 1.0), m
             shortfall[rid] = np.where(m == 1.0, 0.0, np.where(m == 0.0, 1.0, NAN))
         met[rid] = np.where(in_stage, met[rid], NAN)
+        applies[rid] = in_stage
 
-    verdict = [met[c] for c in rs.school_verdict if c in met]
+    # a rule that does not apply to a unit's stage neither passes nor fails it
+    verdict = [np.where(applies.get(c, True), met[c], 1.0) for c in rs.school_verdict if c in met]
     passed = _kleene_and(verdict) if verdict else np.full(size, NAN)
     passed = np.where(units.included, np.broadcast_to(passed, (size,)), NAN)
     return SchoolTable(
