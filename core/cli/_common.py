@@ -1,17 +1,18 @@
-"""Shared CLI helpers: exit codes, consoles, atomic file writes, the issue table."""
+"""Shared CLI helpers: exit codes, consoles, the issue table.
+
+``atomic_path`` / ``atomic_write_bytes`` live in :mod:`junheng.atomic` and are
+re-exported here for compatibility.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from junheng.atomic import atomic_path, atomic_write_bytes
 from junheng.issues import DataIssue, count_issues
 
 __all__ = [
@@ -38,32 +39,6 @@ EXIT_INTERNAL = 3
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
-
-
-@contextlib.contextmanager
-def atomic_path(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``target``; on success move it onto ``target``.
-
-    The temporary file lives in the same directory so :func:`os.replace` is
-    atomic; on any exception it is removed and ``target`` is left untouched.
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def atomic_write_bytes(target: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` atomically (temp file + os.replace)."""
-    with atomic_path(target) as tmp:
-        tmp.write_bytes(data)
 
 
 def issue_summary(issues: Sequence[DataIssue]) -> str:

@@ -1,30 +1,55 @@
 """Report writers. Each format is one module; every file is written atomically.
 
 ``write_report(report, fmt, path)`` is the single entry point the CLI and the
-API use; formats register themselves in :data:`WRITERS`.
+API use; formats register themselves in :data:`WRITERS` (format → ``render(report)
+-> bytes``). Each renderer builds the whole file in memory first, so a failure
+while rendering never touches the target; the bytes are then written to a
+temporary file next to the target and moved onto it (:mod:`junheng.atomic`).
+
+Heavy libraries (matplotlib, jinja2, openpyxl) are imported only when their
+format is rendered, so ``import junheng`` and the JSON path stay light.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 
+from ..atomic import atomic_write_bytes
 from ..results import Report
-from . import json_report
+
+__all__ = ["EXTENSIONS", "WRITERS", "render", "write_report"]
+
+
+def _lazy(module: str) -> Callable[[Report], bytes]:
+    def render(report: Report) -> bytes:
+        return importlib.import_module(f"{__name__}.{module}").render(report)
+
+    render.__name__ = f"render_{module}"
+    render.__qualname__ = render.__name__
+    return render
+
 
 WRITERS: dict[str, Callable[[Report], bytes]] = {
-    "json": json_report.render,
+    "json": _lazy("json_report"),
+    "html": _lazy("html"),
+    "xlsx": _lazy("xlsx"),
+    "md": _lazy("markdown"),
 }
 
 EXTENSIONS = {"json": ".json", "html": ".html", "xlsx": ".xlsx", "md": ".md"}
 
 
-def write_report(report: Report, fmt: str, path: str | Path) -> Path:
-    """Render ``report`` in ``fmt`` and write it to ``path`` atomically."""
-    from ..cli._common import atomic_write_bytes
-
+def render(report: Report, fmt: str) -> bytes:
+    """The report rendered in ``fmt`` (``json``, ``html``, ``xlsx``, ``md``) as bytes."""
     if fmt not in WRITERS:
         raise ValueError(f"不支持的格式 {fmt!r}（可用：{', '.join(sorted(WRITERS))}）")
-    data = WRITERS[fmt](report)
+    return WRITERS[fmt](report)
+
+
+def write_report(report: Report, fmt: str, path: str | Path) -> Path:
+    """Render ``report`` in ``fmt`` and write it to ``path`` atomically."""
+    data = render(report, fmt)
     atomic_write_bytes(path, data)
     return Path(path)
