@@ -1,0 +1,155 @@
+"""The JSON report against ``schemas/report.schema.json``: real reports validate, every key
+the report emits is described, and provenance says which engine, ruleset and inputs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+
+import jsonschema
+import pytest
+
+import junheng
+from junheng.outputs import render
+
+SAMPLE = resources.files("junheng.sample")
+
+
+def _schema():
+    return json.loads(
+        resources.files("junheng.schemas").joinpath("report.schema.json").read_text("utf-8")
+    )
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return junheng.Engine()
+
+
+@pytest.fixture(scope="module")
+def sample():
+    schools = json.loads(SAMPLE.joinpath("schools.json").read_text("utf-8"))
+    county = json.loads(SAMPLE.joinpath("county.json").read_text("utf-8"))
+    return schools, county
+
+
+def _report_json(engine, ruleset, schools, county):
+    report = engine.evaluate(ruleset, schools, county)
+    # through the writer, so NaN/inf handling (allow_nan=False) is part of what is tested
+    return json.loads(render(report, "json"))
+
+
+def test_schema_is_valid_draft_2020_12():
+    schema = _schema()
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(schema)
+    # Chinese titles throughout
+    assert "报告" in schema["title"]
+    assert schema["$defs"]["check"]["properties"]["shortfall"]["title"] == "差距（实际单位）"
+
+
+@pytest.mark.parametrize(
+    ("ruleset", "with_county"),
+    [
+        ("national.quality.2017", True),
+        ("national.basic.2012", True),
+        ("national.quality.2017", False),
+        ("national.basic.2012", False),
+    ],
+)
+def test_real_reports_validate_and_every_key_is_described(engine, sample, ruleset, with_county):
+    schools, county = sample
+    doc = _report_json(engine, ruleset, schools, county if with_county else None)
+    schema = _schema()
+    jsonschema.Draft202012Validator(schema).validate(doc)
+    undescribed = list(_undescribed_keys(doc, schema, schema, "$"))
+    assert undescribed == []
+    c = doc["counties"][0]
+    if with_county:
+        assert c["has_county_record"] is True
+    else:
+        # without county data the county criteria are not evaluated and the county cannot pass
+        assert c["has_county_record"] is False and c["passed"] is False
+        assert c["not_evaluated"], "county items must be reported as not evaluated"
+        assert all(n["status"] == "not_evaluated" for n in c["not_evaluated"])
+
+
+def test_quality_report_content_matches_contract(engine, sample):
+    doc = _report_json(engine, "national.quality.2017", *sample)
+    assert set(doc) >= {"ruleset", "counties", "schools", "data_issues"}
+    c = doc["counties"][0]
+    assert {"county_code", "passed", "failed_criteria", "vetoes", "groups", "score"} <= set(c)
+    school = next(s for s in doc["schools"] if s["id"] == "360199-004")
+    check = school["checks"]["sports_area_per_student"]
+    assert check["met"] is False and check["unit"] == "m²" and check["shortfall"] == 3240
+    stats = c["groups"][0]["indicators"]["sports_area_per_student"]
+    assert stats["met"] is False and stats["cv"] > stats["limit"] == 0.5
+
+
+def test_provenance_names_engine_ruleset_hash_inputs_and_time(run_cli, tmp_path, engine, sample):
+    for name in ("schools.json", "county.json"):
+        (tmp_path / name).write_bytes(SAMPLE.joinpath(name).read_bytes())
+    done = run_cli(
+        "evaluate", "schools.json", "--county", "county.json",
+        "--ruleset", "national.quality.2017", "-o", "r.json",
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    doc = json.loads((tmp_path / "r.json").read_text("utf-8"))
+    jsonschema.Draft202012Validator(_schema()).validate(doc)
+    prov = doc["provenance"]
+    assert prov["engine"] == "junheng" and prov["engine_version"] == junheng.__version__
+    assert prov["ruleset_id"] == "national.quality.2017"
+    api = engine.evaluate("national.quality.2017", *sample).provenance
+    assert prov["ruleset_sha256"] == api["ruleset_sha256"] and len(api["ruleset_sha256"]) == 64
+    for name in ("schools", "county"):
+        data = (tmp_path / f"{name}.json").read_bytes()
+        assert prov["inputs"][name]["sha256"] == hashlib.sha256(data).hexdigest()
+    assert prov["evaluated_at"][:2] == "20" and "T" in prov["evaluated_at"]
+    assert prov["evaluate_seconds"] >= 0
+
+
+def test_ruleset_hash_changes_with_ruleset_not_with_run(engine, sample):
+    a = engine.evaluate("national.quality.2017", *sample).provenance["ruleset_sha256"]
+    b = engine.evaluate("national.quality.2017", *sample).provenance["ruleset_sha256"]
+    c = engine.evaluate("national.basic.2012", *sample).provenance["ruleset_sha256"]
+    assert a == b != c
+
+
+def _resolve(node, root):
+    while "$ref" in node:
+        ref = node["$ref"]
+        assert ref.startswith("#/")
+        target = root
+        for part in ref[2:].split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def _undescribed_keys(instance, node, root, path):
+    """Keys of ``instance`` that the schema neither lists nor covers with a map schema."""
+    node = _resolve(node, root)
+    for alt in node.get("anyOf", []):
+        alt = _resolve(alt, root)
+        if isinstance(instance, dict) and alt.get("type") == "object":
+            node = alt
+    if isinstance(instance, dict):
+        props = node.get("properties", {})
+        extra = node.get("additionalProperties")
+        for key, value in instance.items():
+            if key in props:
+                yield from _undescribed_keys(value, props[key], root, f"{path}.{key}")
+            elif isinstance(extra, dict):
+                yield from _undescribed_keys(value, extra, root, f"{path}.{key}")
+            else:
+                yield f"{path}.{key}"
+    elif isinstance(instance, list) and isinstance(node.get("items"), dict):
+        seen = set()
+        for i, item in enumerate(instance):
+            for p in _undescribed_keys(item, node["items"], root, f"{path}[]"):
+                if p not in seen:
+                    seen.add(p)
+                    yield p
+            if i > 200:
+                break
