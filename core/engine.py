@@ -29,9 +29,10 @@ from .discovery import (
     register_objects,
 )
 from .evaluate import county_scalar_names, evaluate, finance_field_names
-from .fields import school_fields
+from .fields import register_schema_extension, school_fields
 from .formula import BUILTIN_FUNCTIONS, FormulaFunction
 from .issues import DataIssue, InputError
+from .readers import register_reader
 from .results import Report
 from .ruleset import (
     MAX_EXTENDS_DEPTH,
@@ -72,12 +73,65 @@ class Engine:
             self.problems += problems
         if plugins:
             self.plugins += register_objects(self._pm, plugins)
+        self.contributions: dict[str, dict[str, list[str]]] = {
+            p.name: {"rulesets": [], "functions": [], "fields": [], "readers": [], "sections": []}
+            for p in self.plugins
+        }
+        self._collect_schema_extensions()
+        self._collect_readers()
         self._functions = self._collect_functions()
         self._files: dict[str, tuple[Any, str, dict[str, Any]]] = {}
         self._collect_rulesets()
         self._cache: dict[str, Ruleset] = {}
 
     # -- discovery -------------------------------------------------------------
+
+    def _contrib(self, plugin: str, kind: str, what: str) -> None:
+        self.contributions.setdefault(
+            plugin, {"rulesets": [], "functions": [], "fields": [], "readers": [], "sections": []}
+        )[kind].append(what)
+
+    def _collect_schema_extensions(self) -> None:
+        results, problems = call_each(self._pm, "junheng_schema_extensions")
+        self.problems += problems
+        for plugin, ext in results:
+            if not isinstance(ext, Mapping):
+                self.problems.append(PluginProblem(plugin, "junheng_schema_extensions 应返回字典"))
+                continue
+            for schema_name, fields in ext.items():
+                for path, prop in (fields or {}).items():
+                    msg = register_schema_extension(schema_name, path, prop, plugin)
+                    if msg:
+                        self.problems.append(PluginProblem(plugin, msg))
+                    else:
+                        self._contrib(plugin, "fields", f"{schema_name}:{path}")
+
+    def _collect_readers(self) -> None:
+        results, problems = call_each(self._pm, "junheng_readers")
+        self.problems += problems
+        for plugin, readers in results:
+            if not isinstance(readers, Mapping):
+                self.problems.append(PluginProblem(plugin, "junheng_readers 应返回字典"))
+                continue
+            for ext, reader in readers.items():
+                msg = register_reader(str(ext), reader, plugin)
+                if msg:
+                    self.problems.append(PluginProblem(plugin, msg))
+                else:
+                    self._contrib(plugin, "readers", str(ext).lower())
+
+    def report_sections(self, report: Report) -> tuple[list[dict[str, Any]], list[PluginProblem]]:
+        """Sections plugins contribute to ``report`` (``junheng_report_sections``), checked."""
+        out: list[dict[str, Any]] = []
+        results, problems = call_each(self._pm, "junheng_report_sections", report=report)
+        for plugin, sections in results:
+            for sec in sections if isinstance(sections, (list, tuple)) else [sections]:
+                msg = _section_problem(sec)
+                if msg:
+                    problems.append(PluginProblem(plugin, f"报告章节已忽略：{msg}"))
+                    continue
+                out.append({**_json_section(sec), "plugin": plugin})
+        return out, problems
 
     def _collect_functions(self) -> dict[str, FormulaFunction]:
         functions = dict(BUILTIN_FUNCTIONS)
@@ -94,6 +148,7 @@ class Engine:
                     continue
                 functions[fn.name] = fn
                 owner[fn.name] = plugin
+                self._contrib(plugin, "functions", fn.name)
         return functions
 
     def _collect_rulesets(self) -> None:
@@ -117,6 +172,7 @@ class Engine:
                     )
                     continue
                 self._files[rid] = (f, plugin, data)
+                self._contrib(plugin, "rulesets", rid)
 
     # -- rulesets --------------------------------------------------------------
 
@@ -239,7 +295,49 @@ class Engine:
         }
         report = evaluate(rs, prepared, by_code, data_issues=issues, provenance=prov)
         report.provenance["evaluate_seconds"] = round(time.perf_counter() - started, 6)
+        sections, problems = self.report_sections(report)
+        if problems:
+            report.provenance["plugin_problems"] = [f"{p.plugin}: {p.message}" for p in problems]
+        if sections:
+            report = attrs.evolve(report, sections=tuple(sections))
         return report
+
+
+_SECTION_KEYS = {"id", "title", "rows", "columns", "note"}
+
+
+def _section_problem(sec: Any) -> str | None:
+    """Why a contributed report section does not have the documented shape (None if it does)."""
+    if not isinstance(sec, Mapping):
+        return f"应为字典，得到 {type(sec).__name__}"
+    missing = [k for k in ("id", "title", "rows") if k not in sec]
+    if missing:
+        return f"缺少 {', '.join(missing)}"
+    extra = set(sec) - _SECTION_KEYS
+    if extra:
+        return f"{sec.get('id')}: 未知的键 {sorted(extra)}"
+    if not isinstance(sec["id"], str) or not isinstance(sec["title"], str):
+        return "id 和 title 应为文本"
+    if not isinstance(sec["rows"], (list, tuple)):
+        return f"{sec['id']}: rows 应为列表"
+    scalar = (str, int, float, bool, type(None))
+    for row in sec["rows"]:
+        cells = row.values() if isinstance(row, Mapping) else row
+        if not isinstance(row, (Mapping, list, tuple)) or not all(
+            isinstance(c, scalar) for c in cells
+        ):
+            return f"{sec['id']}: 每行应为由文本/数字组成的列表或字典"
+    return None
+
+
+def _json_section(sec: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": sec["id"], "title": sec["title"]}
+    if "columns" in sec:
+        out["columns"] = [str(c) for c in sec["columns"]]
+    out["rows"] = [dict(r) if isinstance(r, Mapping) else list(r) for r in sec["rows"]]
+    if sec.get("note"):
+        out["note"] = str(sec["note"])
+    return out
 
 
 def _drop_irrelevant_missing_fields(

@@ -365,8 +365,11 @@ def _counties(
     multi = _multi_year(rs, units, counties)
     for rid, res in multi.items():
         env[rid] = res["met"]
-        env[f"{rid}_years_met"] = res["years_met"]
-        env[f"{rid}_years_missed"] = res["years_missed"]
+        # a count is only known when every year is: a year without data could be a
+        # missed one, so "missed in 2 of 3 years" is undefined, never silently false
+        incomplete = res["undefined"] > 0
+        env[f"{rid}_years_met"] = np.where(incomplete, NAN, res["years_met"])
+        env[f"{rid}_years_missed"] = np.where(incomplete, NAN, res["years_missed"])
 
     item_values: dict[str, np.ndarray] = {}
     item_met: dict[str, np.ndarray] = {}

@@ -39,6 +39,7 @@ __all__ = [
     "display_path",
     "load_schema",
     "normalize_label",
+    "register_schema_extension",
     "school_fields",
 ]
 
@@ -215,11 +216,108 @@ def _load_schema_text(name: str) -> str:
 
 
 def load_schema(name: str) -> dict[str, Any]:
-    """The schema ``schemas/<name>.schema.json`` (``school``, ``county`` ...) as a dict.
+    """The schema ``schemas/<name>.schema.json`` (``school``, ``county`` ...) as a dict,
+    with the fields plugins registered (:func:`register_schema_extension`) added.
 
     Returns a fresh copy each call, so callers may modify it.
     """
-    return json.loads(_load_schema_text(name))
+    schema = json.loads(_load_schema_text(name))
+    for path, prop in _EXTENSIONS.get(name, {}).items():
+        _insert(schema, path, prop)
+    return schema
+
+
+# Provincial fields contributed through the ``junheng_schema_extensions`` hook.
+# The catalogue is process-wide, so the registry is too; it only ever grows.
+_EXTENSIONS: dict[str, dict[str, dict[str, Any]]] = {"school": {}, "county": {}}
+_EXTENSION_OWNER: dict[tuple[str, str], str] = {}
+_STAGE_TITLES = {"primary": "小学", "junior": "初中"}
+_COUNTY_BLOCKS = ("items", "survey", "vetoes")
+
+
+def extensions_version() -> int:
+    """Changes whenever a field is registered (cache key for compiled validators)."""
+    return sum(len(v) for v in _EXTENSIONS.values())
+
+
+def schema_extensions() -> dict[str, dict[str, str]]:
+    """``{"school": {path: plugin}, "county": {path: plugin}}``: who added which field."""
+    out: dict[str, dict[str, str]] = {"school": {}, "county": {}}
+    for (schema_name, path), plugin in _EXTENSION_OWNER.items():
+        out[schema_name][path] = plugin
+    return out
+
+
+def register_schema_extension(
+    schema_name: str, path: str, prop: Mapping[str, Any], plugin: str = ""
+) -> str | None:
+    """Add one provincial field; return a Chinese problem message instead of raising.
+
+    ``schema_name`` is ``school`` or ``county``; ``path`` is ``name`` or
+    ``stage.name`` (school) and ``items.name`` / ``survey.name`` / ``vetoes.name``
+    / ``finance[].name`` (county); ``prop`` a JSON Schema property with a Chinese
+    ``title``. Registering the same field again from the same plugin is a no-op.
+    """
+    if schema_name not in _EXTENSIONS:
+        return f"未知的记录类型 '{schema_name}'（应为 school 或 county）"
+    if not isinstance(prop, Mapping) or not prop.get("title") or "type" not in prop:
+        return f"字段 {schema_name}:{path} 需要 title（中文名）和 type"
+    name = path.rsplit(".", 1)[-1]
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", name):
+        return f"字段名 '{path}' 不合规（小写字母、数字、下划线）"
+    head = path[: -len(name) - 1] if "." in path else ""
+    allowed = ("", "stage") if schema_name == "school" else (*_COUNTY_BLOCKS, "finance[]")
+    if head not in allowed:
+        return f"字段 {schema_name}:{path} 的位置不受支持（可用：{', '.join(a or '顶层' for a in allowed)}）"
+    if _EXTENSION_OWNER.get((schema_name, path)) == plugin and plugin:
+        return None
+    base = json.loads(_load_schema_text(schema_name))
+    probe = json.loads(json.dumps(base))
+    for p2, prop2 in _EXTENSIONS[schema_name].items():
+        _insert(probe, p2, prop2)
+    if _exists(probe, path):
+        other = _EXTENSION_OWNER.get((schema_name, path), "内置数据结构")
+        return f"字段 {schema_name}:{path} 已存在（{other}），已忽略"
+    _EXTENSIONS[schema_name][path] = dict(prop)
+    _EXTENSION_OWNER[(schema_name, path)] = plugin
+    try:
+        catalogue = FieldCatalogue.from_fields(schema_name, _flatten(load_schema(schema_name)))
+    except ValueError as exc:  # an ambiguous Chinese title: undo
+        del _EXTENSIONS[schema_name][path]
+        del _EXTENSION_OWNER[(schema_name, path)]
+        return f"字段 {schema_name}:{path} 与已有字段冲突：{exc}"
+    del catalogue
+    school_fields.cache_clear()
+    county_fields.cache_clear()
+    return None
+
+
+def _targets(schema: dict[str, Any], path: str) -> list[tuple[dict[str, Any], str, str]]:
+    """(properties dict, field name, title prefix) for each place ``path`` lands."""
+    name = path.rsplit(".", 1)[-1]
+    head = path[: -len(name) - 1] if "." in path else ""
+    props = schema.setdefault("properties", {})
+    if head == "":
+        return [(props, name, "")]
+    if head == "stage":
+        return [
+            (props[s].setdefault("properties", {}), name, t)
+            for s, t in _STAGE_TITLES.items()
+            if s in props
+        ]
+    if head == "finance[]":
+        return [(props["finance"]["items"].setdefault("properties", {}), name, "")]
+    return [(props[head].setdefault("properties", {}), name, "")]
+
+
+def _exists(schema: dict[str, Any], path: str) -> bool:
+    return any(name in props for props, name, _ in _targets(schema, path))
+
+
+def _insert(schema: dict[str, Any], path: str, prop: Mapping[str, Any]) -> None:
+    for props, name, prefix in _targets(schema, path):
+        if name not in props:
+            props[name] = {**prop, "title": f"{prefix}{prop['title']}"}
 
 
 @cache

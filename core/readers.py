@@ -107,6 +107,49 @@ def read_county(path: str | Path) -> ReadResult:
     return _read(Path(path), _counties_from_json, _county_from_table)
 
 
+# --------------------------------------------------------------------------- plugin readers
+
+BUILTIN_EXTENSIONS = (".json", ".csv", ".xlsx", ".xlsm")
+
+# extension -> (reader(path, kind) -> ReadResult, plugin name); filled by the Engine
+# from the ``junheng_readers`` hook. Process-wide, like the field catalogue.
+_PLUGIN_READERS: dict[str, tuple[Callable[[Path, str], ReadResult], str]] = {}
+
+
+def register_reader(
+    ext: str, reader: Callable[[Path, str], ReadResult], plugin: str = ""
+) -> str | None:
+    """Register a plugin reader for ``ext`` (``".dbf"``); return a problem message or None."""
+    ext = ext.lower() if ext.startswith(".") else f".{ext.lower()}"
+    if ext in BUILTIN_EXTENSIONS:
+        return f"文件类型 {ext} 由内置读取器处理，不能替换"
+    if not callable(reader):
+        return f"文件类型 {ext} 的读取器不可调用"
+    current = _PLUGIN_READERS.get(ext)
+    if current is not None and current[1] != plugin:
+        return f"文件类型 {ext} 已由插件 {current[1]} 提供读取器，已忽略"
+    _PLUGIN_READERS[ext] = (reader, plugin)
+    return None
+
+
+def plugin_readers() -> dict[str, str]:
+    """Extension -> plugin name of every registered plugin reader."""
+    return {ext: plugin for ext, (_, plugin) in sorted(_PLUGIN_READERS.items())}
+
+
+def _read_with_plugin(path: Path, ext: str, kind: str, ctx: _Ctx) -> ReadResult:
+    reader, plugin = _PLUGIN_READERS[ext]
+    try:
+        result = reader(path, kind)
+    except Exception as exc:  # a plugin bug must not look like an engine crash
+        ctx.error("parse", f"插件 {plugin} 的 {ext} 读取器出错：{exc!r}")
+        return ReadResult([], ctx.issues, [], ctx.file, ctx.row_unit)
+    if not isinstance(result, ReadResult):
+        ctx.error("parse", f"插件 {plugin} 的 {ext} 读取器没有返回 ReadResult")
+        return ReadResult([], ctx.issues, [], ctx.file, ctx.row_unit)
+    return result
+
+
 # --------------------------------------------------------------------------- dispatch
 
 
@@ -157,7 +200,9 @@ def _read(path: Path, from_json: _JsonHandler, from_table: _TableHandler) -> Rea
     if path.is_dir():
         ctx.error("parse", f"这是一个文件夹，不是数据文件（{path}）。")
         return failed()
-    if ext not in (".json", ".csv", ".xlsx", ".xlsm"):
+    if ext not in BUILTIN_EXTENSIONS and ext in _PLUGIN_READERS:
+        return _read_with_plugin(path, ext, "county" if subject == "县" else "schools", ctx)
+    if ext not in BUILTIN_EXTENSIONS:
         hint = "旧版 .xls 格式不受支持，请在 Excel 中另存为 .xlsx。" if ext == ".xls" else ""
         ctx.error(
             "parse",

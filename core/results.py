@@ -390,6 +390,9 @@ class Report:
     schools: SchoolTable
     data_issues: tuple[Any, ...]
     provenance: Mapping[str, Any]
+    # extra titled blocks from plugins (``junheng_report_sections``, see hookspecs):
+    # dicts {"id", "title", "rows", optional "columns", "note", "plugin"}
+    sections: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -441,4 +444,5 @@ class Report:
             "data_issues": [
                 i.to_dict() if hasattr(i, "to_dict") else dict(i) for i in self.data_issues
             ],
+            "sections": [dict(s) for s in self.sections],
         }

@@ -83,6 +83,9 @@ class RuleMeta:
     owner: str | None = None
     note: str | None = None
     origin: str | None = None  # file that (last) defined the rule
+    # key -> file that gave that key's value, where a child ruleset overrode only
+    # some keys (e.g. only ``threshold``); ``rulesets show --resolved`` prints it
+    key_origins: Mapping[str, str] = attrs.field(factory=dict, eq=False, hash=False)
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "title": self.title, "source": self.source}
@@ -320,7 +323,8 @@ def _without_nested_required(node: Any, top: bool = True) -> Any:
         return {
             k: _without_nested_required(v, False)
             for k, v in node.items()
-            if not (k == "required" and not top)
+            # drop the ``required`` keyword (a list), not a property named "required"
+            if not (k == "required" and not top and isinstance(v, list))
         }
     if isinstance(node, list):
         return [_without_nested_required(v, False) for v in node]
@@ -362,7 +366,9 @@ _RULE_TABLES = (
 def merge(parent: Mapping[str, Any], child: Mapping[str, Any], child_name: str) -> dict[str, Any]:
     """Overlay ``child`` on ``parent``: rule tables merge per rule and per key; ``remove`` drops rules.
 
-    Each rule remembers the file that last touched it in ``_origin``.
+    Each rule remembers the file that last touched it in ``_origin`` and, per key,
+    the file that gave the value in ``_origins`` (``{"threshold": "jiangxi/quality.toml",
+    "formula": "national/quality-2017.toml", ...}``).
     """
     out = copy.deepcopy(dict(parent))
     for key, value in child.items():
@@ -374,6 +380,7 @@ def merge(parent: Mapping[str, Any], child: Mapping[str, Any], child_name: str) 
                 base = dict(table.get(rule_id, {}))
                 base.update(copy.deepcopy(dict(rule)))
                 base["_origin"] = child_name
+                base["_origins"] = {**base.get("_origins", {}), **dict.fromkeys(rule, child_name)}
                 table[rule_id] = base
         elif key == "score" and isinstance(value, Mapping):
             score = out.setdefault("score", {})
@@ -385,6 +392,10 @@ def merge(parent: Mapping[str, Any], child: Mapping[str, Any], child_name: str) 
                 merged = dict(nodes.get(node["id"], {}))
                 merged.update(copy.deepcopy(dict(node)))
                 merged["_origin"] = child_name
+                merged["_origins"] = {
+                    **merged.get("_origins", {}),
+                    **dict.fromkeys((k for k in node if k != "id"), child_name),
+                }
                 nodes[node["id"]] = merged
             score["nodes"] = list(nodes.values())
         elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
@@ -438,6 +449,7 @@ class _Builder:
             owner=raw.get("owner"),
             note=raw.get("note"),
             origin=raw.get("_origin", self.file),
+            key_origins=dict(raw.get("_origins", {})),
         )
 
     def compile(
@@ -750,7 +762,7 @@ def build_ruleset(
 def strip_origin(node: Any) -> Any:
     """The rule data without the ``_origin`` bookkeeping keys."""
     if isinstance(node, dict):
-        return {k: strip_origin(v) for k, v in node.items() if k != "_origin"}
+        return {k: strip_origin(v) for k, v in node.items() if k not in ("_origin", "_origins")}
     if isinstance(node, list):
         return [strip_origin(v) for v in node]
     return node
@@ -760,7 +772,9 @@ def _tag_origin(data: Mapping[str, Any], name: str) -> dict[str, Any]:
     out = copy.deepcopy(dict(data))
     for table in _RULE_TABLES:
         for rule in out.get(table, {}).values():
+            rule["_origins"] = dict.fromkeys(rule, name)
             rule["_origin"] = name
     for node in out.get("score", {}).get("nodes", []):
+        node["_origins"] = dict.fromkeys((k for k in node if k != "id"), name)
         node["_origin"] = name
     return out

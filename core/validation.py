@@ -27,7 +27,14 @@ from typing import Any
 import attrs
 from jsonschema import Draft202012Validator
 
-from junheng.fields import FieldCatalogue, county_fields, display_path, load_schema, school_fields
+from junheng.fields import (
+    FieldCatalogue,
+    county_fields,
+    display_path,
+    extensions_version,
+    load_schema,
+    school_fields,
+)
 from junheng.issues import DataIssue, Severity
 from junheng.readers import ReadResult, read_county, read_schools
 
@@ -189,7 +196,8 @@ def validate_files(
 
 
 @cache
-def _validator(schema_name: str) -> Draft202012Validator:
+def _validator(schema_name: str, extensions: int = 0) -> Draft202012Validator:
+    # ``extensions`` (fields.extensions_version()) keys the cache: plugin fields change the schema
     schema = load_schema(schema_name)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
@@ -208,7 +216,7 @@ class _SchemaError:
 
 def _schema_errors(instance: Any, schema_name: str) -> Iterator[_SchemaError]:
     """All JSON Schema errors of ``instance``; the one seam for the schema backend."""
-    for error in _validator(schema_name).iter_errors(instance):
+    for error in _validator(schema_name, extensions_version()).iter_errors(instance):
         yield _SchemaError(
             keyword=str(error.validator),
             path=tuple(error.absolute_path),

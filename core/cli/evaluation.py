@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from junheng.cli._common import EXIT_FAILED, EXIT_INPUT, EXIT_OK, console, err_console
@@ -176,8 +177,19 @@ def _cmd_rulesets_show(args: argparse.Namespace) -> int:
 
     def origin(meta) -> str:
         flag = " [yellow]（待核实）[/]" if meta.unverified else ""
-        where = f"\n[dim]{meta.origin}[/]" if args.resolved and meta.origin else ""
-        return f"{meta.source}{flag}{where}"
+        where = ""
+        if args.resolved:
+            by_file: dict[str, list[str]] = {}
+            for key, file in meta.key_origins.items():
+                by_file.setdefault(file, []).append(key)
+            if len(by_file) > 1:  # a child overrode only some keys: say which came from where
+                where = "".join(
+                    f"\n[dim]{escape(', '.join(keys))} ← {escape(file)}[/]"
+                    for file, keys in by_file.items()
+                )
+            elif meta.origin:
+                where = f"\n[dim]{escape(meta.origin)}[/]"
+        return f"{escape(meta.source)}{flag}{where}"
 
     for iid, ind in rs.indicators.items():
         req = ""
