@@ -153,3 +153,60 @@ def _undescribed_keys(instance, node, root, path):
                     yield p
             if i > 200:
                 break
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def test_interrupted_render_leaves_no_file_and_no_temp(engine, sample, tmp_path, monkeypatch):
+    from junheng import outputs
+
+    report = engine.evaluate("national.quality.2017", *sample)
+
+    def broken(report):
+        raise RuntimeError("render failed half way")
+
+    monkeypatch.setitem(outputs.WRITERS, "html", broken)
+    with pytest.raises(RuntimeError):
+        outputs.write_report(report, "html", tmp_path / "report.html")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupted_write_keeps_old_file_and_removes_temp(tmp_path):
+    from junheng.atomic import atomic_path
+
+    target = tmp_path / "report.json"
+    target.write_text("old", "utf-8")
+    with pytest.raises(KeyboardInterrupt), atomic_path(target) as tmp:
+        tmp.write_bytes(b'{"half": ')
+        raise KeyboardInterrupt
+    assert target.read_text("utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
+def test_written_files_get_normal_permissions(engine, sample, tmp_path):
+    import os
+
+    from junheng.outputs import write_report
+
+    old = os.umask(0o022)
+    try:
+        path = write_report(
+            engine.evaluate("national.quality.2017", *sample), "md", tmp_path / "r.md"
+        )
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_demo_writes_every_format_and_prints_where(run_cli, tmp_path):
+    done = run_cli("demo", "--output", "out")
+    assert done.returncode == 1, done.stderr
+    out = tmp_path / "out"
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["report.html", "report.json", "report.md", "report.xlsx"]
+    assert str(out.resolve()) in done.stdout
+    for name in names:
+        assert f"  {name}" in done.stdout
+        assert (out / name).stat().st_size > 1000
+    assert "未通过" in done.stdout and done.stderr == ""  # no progress bar when not a terminal

@@ -12,7 +12,15 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from junheng.cli._common import EXIT_FAILED, EXIT_INPUT, EXIT_OK, console, err_console
+from junheng.cli._common import (
+    EXIT_FAILED,
+    EXIT_INPUT,
+    EXIT_OK,
+    atomic_write_bytes,
+    console,
+    err_console,
+)
+from junheng.cli.progress import steps as progress_steps
 from junheng.engine import Engine
 from junheng.issues import InputError
 from junheng.outputs import EXTENSIONS, WRITERS, write_report
@@ -93,25 +101,30 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if args.format != "json" and not args.output:
         err_console.print("该格式需要 --output 指定输出文件")
         return EXIT_INPUT
-    schools, counties, issues = validate_files(
-        args.schools, args.county, required_fields=engine.required_fields(rs)
-    )
-    errors = [i for i in issues if i.is_error]
-    if errors:
-        raise InputError(issues)
-    inputs = {"schools": {"file": str(args.schools), "sha256": _sha256(args.schools)}}
-    if args.county:
-        inputs["county"] = {"file": str(args.county), "sha256": _sha256(args.county)}
-    report = engine.evaluate(
-        rs.id,
-        schools,
-        counties,
-        validate_input=False,
-        data_issues=issues,
-        provenance={"inputs": inputs},
-    )
+    with progress_steps(err_console, 3) as step:
+        step.advance("读取并校验数据")
+        schools, counties, issues = validate_files(
+            args.schools, args.county, required_fields=engine.required_fields(rs)
+        )
+        errors = [i for i in issues if i.is_error]
+        if errors:
+            raise InputError(issues)
+        inputs = {"schools": {"file": str(args.schools), "sha256": _sha256(args.schools)}}
+        if args.county:
+            inputs["county"] = {"file": str(args.county), "sha256": _sha256(args.county)}
+        step.advance(f"评估（{len(schools)} 所学校）")
+        report = engine.evaluate(
+            rs.id,
+            schools,
+            counties,
+            validate_input=False,
+            data_issues=issues,
+            provenance={"inputs": inputs},
+        )
+        step.advance(f"生成 {args.format} 报告")
+        data = WRITERS[args.format](report) if args.output else None
     if args.output:
-        write_report(report, args.format, args.output)
+        atomic_write_bytes(args.output, data)
         print_summary(report, err_console)
         err_console.print(f"报告已写入 {args.output}")
     else:
@@ -136,13 +149,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         DEMO_RULESET, schools, county, provenance={"inputs": {"sample": "junheng.sample"}}
     )
     out = Path(args.output)
-    written = [
-        write_report(report, fmt, out / f"report{EXTENSIONS[fmt]}") for fmt in sorted(WRITERS)
-    ]
+    written = []
+    with progress_steps(err_console, len(WRITERS)) as step:
+        for fmt in ("json", "html", "xlsx", "md", *sorted(set(WRITERS) - set(EXTENSIONS))):
+            if fmt in WRITERS:
+                step.advance(f"生成 {fmt} 报告")
+                name = f"report{EXTENSIONS.get(fmt, '.' + fmt)}"
+                written.append(write_report(report, fmt, out / name))
     print_summary(report, console)
-    console.print("\n报告已写入 (reports written):")
+    console.print(f"\n报告已写入 (reports written) {out.resolve()}：", markup=False)
     for path in written:
-        console.print(f"  {path}")
+        console.print(f"  {path.name}", markup=False)
     return EXIT_OK if report.passed else EXIT_FAILED
 
 

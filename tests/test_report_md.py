@@ -1,0 +1,80 @@
+"""The Markdown report: the verdict, failed criteria, CV tables, school gaps and the score
+sheet as GitHub-flavoured Markdown, ready to paste into a 自评报告 draft."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pytest
+
+import junheng
+from junheng.outputs import render
+
+SAMPLE = resources.files("junheng.sample")
+
+
+@pytest.fixture(scope="module")
+def sample():
+    schools = json.loads(SAMPLE.joinpath("schools.json").read_text("utf-8"))
+    county = json.loads(SAMPLE.joinpath("county.json").read_text("utf-8"))
+    return schools, county
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return junheng.Engine()
+
+
+def _tables(md: str) -> list[list[list[str]]]:
+    """Pipe tables as lists of rows of cells (header first, separator dropped)."""
+    tables, current = [], []
+    for line in md.splitlines():
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip("|").split(" | ")]
+            if not set(line) <= {"|", "-"}:
+                current.append(cells)
+        elif current:
+            tables.append(current)
+            current = []
+    if current:
+        tables.append(current)
+    return tables
+
+
+def test_quality_report(engine, sample):
+    md = render(engine.evaluate("national.quality.2017", *sample), "md").decode("utf-8")
+    assert md.startswith("# 县域义务教育优质均衡发展督导评估（国家标准）")
+    assert "## 青溪县（360199）" in md and "**评估结论：未通过。**" in md
+    assert "未达标学校（学段）6 个" in md
+    tables = _tables(md)
+    failed = next(t for t in tables if t[0][0] == "项目" and t[0][1] == "类别")
+    assert [r[0] for r in failed[1:]] == [
+        "每所学校资源配置达标",
+        "小学生均体育运动场馆面积校际差异系数",
+        "每年交流轮岗教师比例不低于符合交流条件教师总数的10%",
+        "优质高中招生名额分配比例不低于50%",
+    ]
+    gaps = [r for t in tables if t[0][0] == "学校" for r in t[1:]]
+    # every failed school check appears once: 15 in the sample county
+    assert len(gaps) == 15
+    row = next(r for r in gaps if r[0] == "青溪县城南小学（360199-004）" and "体育" in r[2])
+    assert row[1:] == ["小学", "生均体育运动场馆面积", "4.8 m²/生", "≥ 7.5 m²/生", "缺 3,240 m²"]
+    # every table row has as many cells as its header
+    for t in tables:
+        assert all(len(r) == len(t[0]) for r in t), t[0]
+
+
+def test_score_sheet_and_not_evaluated(engine, sample):
+    md = render(engine.evaluate("national.basic.2012", sample[0]), "md").decode("utf-8")
+    assert "### 评分自查表：县级人民政府推进义务教育均衡发展工作评估" in md
+    assert "| government_effort |" in md and "未评" in md
+    assert "### 未评估项目" in md and "未提供县级数据" in md
+    assert "综合差异系数" in md
+
+
+def test_pipes_in_names_are_escaped(engine, sample):
+    schools = [dict(s) for s in sample[0]]
+    next(s for s in schools if s["id"] == "360199-004")["name"] = "城南|小学"
+    md = render(engine.evaluate("national.quality.2017", schools, sample[1]), "md").decode()
+    assert "城南\\|小学" in md
