@@ -120,6 +120,17 @@ class Engine:
                 else:
                     self._contrib(plugin, "readers", str(ext).lower())
 
+    def plugin_hooks(self, plugin: str) -> list[str]:
+        """Names of the hooks a registered plugin implements."""
+        obj = self._pm.get_plugin(plugin)
+        if obj is None:
+            return []
+        return sorted(
+            name
+            for name, caller in vars(self._pm.hook).items()
+            if name.startswith("junheng_") and any(i.plugin is obj for i in caller.get_hookimpls())
+        )
+
     def report_sections(self, report: Report) -> tuple[list[dict[str, Any]], list[PluginProblem]]:
         """Sections plugins contribute to ``report`` (``junheng_report_sections``), checked."""
         out: list[dict[str, Any]] = []

@@ -1,0 +1,52 @@
+"""``junheng plugins``: every plugin with its version, module and what it contributes.
+
+Plugin problems (an import error, a hook that raises, a duplicate ruleset id or
+function name) are listed after the table, naming the plugin; the rest keep working.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.markup import escape
+from rich.table import Table
+
+from junheng.cli._common import EXIT_OK, console
+from junheng.engine import Engine
+
+_KINDS = (
+    ("rulesets", "规则集"),
+    ("functions", "函数"),
+    ("fields", "字段"),
+    ("readers", "读取器"),
+    ("sections", "报告章节"),
+)
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("plugins", help="列出插件及其提供的内容 (list plugins)")
+    p.set_defaults(handler=_cmd_plugins)
+
+
+def _cmd_plugins(args: argparse.Namespace) -> int:
+    engine = Engine()
+    table = Table(header_style="bold", show_lines=True)
+    for col in ("插件 plugin", "版本", "模块", "提供的内容 contributes"):
+        table.add_column(col, overflow="fold")
+    for info in engine.plugins:
+        contrib = engine.contributions.get(info.name, {})
+        lines = [
+            f"{title}：{escape(', '.join(contrib[key]))}"
+            for key, title in _KINDS
+            if contrib.get(key)
+        ]
+        hooks = engine.plugin_hooks(info.name)
+        if "junheng_prepare_records" in hooks:
+            lines.append("记录预处理：junheng_prepare_records")
+        if "junheng_report_sections" in hooks:
+            lines.append("报告章节：junheng_report_sections")
+        table.add_row(info.name, info.version or "", info.module, "\n".join(lines) or "（无）")
+    console.print(table)
+    for problem in engine.problems:
+        console.print(f"[yellow]插件 {escape(problem.plugin)}：{escape(problem.message)}[/]")
+    return EXIT_OK
