@@ -50,6 +50,9 @@ class Check:
     source: str
     formula: str | None = None
     detail: str | None = None
+    #: the values the check's formula read for this school × stage (name → value; None if
+    #: undefined) — what ``junheng explain`` substitutes into the formula; not in the JSON
+    inputs: Mapping[str, float | None] = attrs.field(factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -108,10 +111,12 @@ class SchoolTable:
                 ind.unit,
                 ind.formula.text,
             )
+            names = ind.formula.names
         else:
             rule = rs.school_rules[cid]
             meta, unit, vunit = rule.meta, "项", "项"
             formula = rule.formula.text if rule.formula else None
+            names = rule.formula.names if rule.formula else frozenset(rule.indicators)
         det = self.detail.get(cid)
         return Check(
             id=cid,
@@ -125,7 +130,15 @@ class SchoolTable:
             source=meta.source,
             formula=formula,
             detail=None if det is None else det[i],
+            inputs={n: self._input(n, i) for n in sorted(names)},
         )
+
+    def _input(self, name: str, i: int) -> float | None:
+        col = self.env.get(name)
+        if col is None:
+            return None
+        a = np.asarray(col, dtype=float)
+        return _f(a if a.ndim == 0 else a[i])
 
     def row(self, i: int) -> SchoolResult:
         u = self.units
