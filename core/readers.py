@@ -49,6 +49,11 @@ from typing import Any
 
 import attrs
 
+try:
+    import orjson
+except ImportError:  # pragma: no cover - orjson is a dependency; json is the fallback
+    orjson = None
+
 from junheng.fields import (
     FieldCatalogue,
     FieldInfo,
@@ -225,7 +230,7 @@ def _read(path: Path, from_json: _JsonHandler, from_table: _TableHandler) -> Rea
         if text is None:
             return failed()
         try:
-            doc = json.loads(text)
+            doc = _loads(text)
         except json.JSONDecodeError as exc:
             ctx.error(
                 "parse",
@@ -244,6 +249,21 @@ def _read(path: Path, from_json: _JsonHandler, from_table: _TableHandler) -> Rea
 
 
 # --------------------------------------------------------------------------- JSON
+
+
+def _loads(text: str) -> Any:
+    """Parse JSON: orjson when installed (several times faster on national files), else json.
+
+    Anything orjson refuses (NaN/Infinity literals, integers beyond 64 bits, or a
+    real syntax error) is parsed again by :func:`json.loads`, so what is accepted and
+    the error positions reported are exactly the standard library's.
+    """
+    if orjson is not None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
 
 
 def _schools_from_json(doc: Any, ctx: _Ctx) -> ReadResult:

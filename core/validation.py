@@ -25,7 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import numpy as np
 from jsonschema import Draft202012Validator
+
+try:  # the fast schema backend (Rust); plain jsonschema stays the reference and fallback
+    import jsonschema_rs
+except ImportError:  # pragma: no cover - exercised by the fallback test via monkeypatch
+    jsonschema_rs = None
 
 from junheng.fields import (
     FieldCatalogue,
@@ -133,15 +139,21 @@ def validate(
 
     issues: list[DataIssue] = []
     catalogue = school_fields()
+    valid = _valid_flags(schools, "school")
     for index, school in enumerate(schools):
-        issues.extend(_schema_issues(school, "school", catalogue, school_where, index))
+        if valid[index]:
+            continue  # the fast backend proved it valid: jsonschema would find nothing
+        found = list(_schema_issues(school, "school", catalogue, school_where, index))
+        valid[index] = not found
+        issues.extend(found)
     for index, record in enumerate(counties):
         issues.extend(_schema_issues(record, "county", county_fields(), county_where, index))
 
     issues.extend(_duplicate_ids(schools, school_where))
     issues.extend(_central_schools(schools, school_where))
     issues.extend(_county_mismatch(schools, counties, school_where))
-    for index, school in enumerate(schools):
+    for index in _suspects(schools, valid, required_fields):
+        school = schools[index]
         issues.extend(_stage_issues(school, school_where, index))
         issues.extend(_implausible(school, school_where, index))
         if required_fields:
@@ -214,8 +226,46 @@ class _SchemaError:
     schema: Mapping[str, Any] = attrs.field(eq=False)
 
 
+@cache
+def _fast_validator(schema_name: str, extensions: int = 0) -> Any:
+    """The jsonschema-rs validator for the same (plugin-extended) schema, or None."""
+    if jsonschema_rs is None:
+        return None
+    try:
+        return jsonschema_rs.Draft202012Validator(load_schema(schema_name))
+    except Exception:  # a schema the Rust backend cannot compile: use jsonschema only
+        return None
+
+
+def _fast_valid(instance: Any, schema_name: str) -> bool:
+    """True when the fast backend proves ``instance`` valid; False means "ask jsonschema"."""
+    fast = _fast_validator(schema_name, extensions_version())
+    if fast is None:
+        return False
+    try:
+        return bool(fast.is_valid(instance))
+    except Exception:  # a value it cannot convert (not plain JSON data): let jsonschema judge
+        return False
+
+
+def _valid_flags(records: Sequence[Any], schema_name: str) -> list[bool]:
+    """Per record: proven valid by the fast backend (all False without it)."""
+    if _fast_validator(schema_name, extensions_version()) is None:
+        return [False] * len(records)
+    return [_fast_valid(r, schema_name) for r in records]
+
+
 def _schema_errors(instance: Any, schema_name: str) -> Iterator[_SchemaError]:
-    """All JSON Schema errors of ``instance``; the one seam for the schema backend."""
+    """All JSON Schema errors of ``instance``; the one seam for the schema backend.
+
+    jsonschema-rs (when installed) only decides validity: a record it finds valid
+    has no errors; for any other record the errors, their paths and keywords come
+    from :mod:`jsonschema`, the reference. ``tests/test_validation_backends.py``
+    proves on valid and invalid corpora that both backends flag the same records,
+    paths and keywords.
+    """
+    if _fast_valid(instance, schema_name):
+        return
     for error in _validator(schema_name, extensions_version()).iter_errors(instance):
         yield _SchemaError(
             keyword=str(error.validator),
@@ -344,6 +394,81 @@ def _show(value: Any) -> str:
 
 
 # --------------------------------------------------------------------------- beyond the schema
+
+_PAIR_FIELDS = sorted({f for a, b, _ in _STAGE_PAIRS for f in (a, b)} | {"students", "classes"})
+
+
+def _suspects(
+    schools: Sequence[Any], valid: Sequence[bool], required: set[str] | None
+) -> Sequence[int]:
+    """Indices of the records the per-record rules below may have something to say about.
+
+    A superset, found with whole-column arithmetic: schema-invalid records, stage
+    blocks that do not fit the type, any pair/ratio/missing-field condition of
+    :func:`_implausible` and :func:`_missing_fields`. The exact rules then run on
+    these records only, so the issues (and their order) are those of running
+    them on every record. Exact for schema-valid records, whose numbers are
+    non-negative ints/floats or absent; everything else is a suspect anyway.
+    """
+    n = len(schools)
+    if n == 0 or not all(type(s) is dict for s in schools):
+        return range(n)
+    flag = ~np.fromiter(valid, bool, n)
+    bad_combos = set()
+    for t, (req, allowed) in STAGE_RULES.items():
+        for p in (False, True):
+            for j in (False, True):
+                present = {s for s, h in (("primary", p), ("junior", j)) if h}
+                if req - present or present - allowed or (t == "special_education" and not present):
+                    bad_combos.add((t, p, j))
+    flag |= np.fromiter(
+        ((s.get("school_type"), "primary" in s, "junior" in s) in bad_combos for s in schools),
+        bool,
+        n,
+    )
+
+    def col(items: list[Any], key: str) -> np.ndarray:
+        values = [None if b is None else b.get(key) for b in items]
+        try:
+            return np.array(values, dtype=float)
+        except (TypeError, ValueError):
+            return np.array([v if type(v) in (int, float) else None for v in values], dtype=float)
+
+    total = np.zeros(n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for stage in ("primary", "junior"):
+            blocks = [s.get(stage) for s in schools]
+            blocks = [b if type(b) is dict else None for b in blocks]
+            has = np.fromiter((b is not None for b in blocks), bool, n)
+            cols = {f: col(blocks, f) for f in _PAIR_FIELDS}
+            for a, b, _ in _STAGE_PAIRS:
+                flag |= cols[a] > cols[b]
+            students = cols["students"]
+            flag |= (students > 0) & (cols["classes"] == 0)
+            total += np.where(students >= 0, students, 0.0)
+            for path in required or ():
+                head, _, key = path.partition(".")
+                if head == stage and key:
+                    c = cols[key] if key in cols else col(blocks, key)
+                    flag |= has & np.isnan(c)
+        for key, limit in (
+            ("equipment_value_yuan", EQUIPMENT_PER_STUDENT_LIMIT),
+            ("teaching_room_area_m2", AREA_PER_STUDENT_LIMIT),
+        ):
+            flag |= (total > 0) & (col(schools, key) / total > limit)
+        flag |= col(schools, "teacher_training_funds_yuan") > col(schools, "public_funds_yuan")
+    for path in required or ():
+        head = path.split(".", 1)[0]
+        if head not in ("primary", "junior"):
+            flag |= np.fromiter((_dig(s, path) is None for s in schools), bool, n)
+    return np.nonzero(flag)[0].tolist()
+
+
+def _dig(record: Any, path: str) -> Any:
+    target = record
+    for part in path.split("."):
+        target = target.get(part) if isinstance(target, Mapping) else None
+    return target
 
 
 def _where(file: str | Path | None, rows: Sequence[int] | None, subject: str) -> _Where:
