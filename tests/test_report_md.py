@@ -78,3 +78,23 @@ def test_pipes_in_names_are_escaped(engine, sample):
     next(s for s in schools if s["id"] == "360199-004")["name"] = "城南|小学"
     md = render(engine.evaluate("national.quality.2017", schools, sample[1]), "md").decode()
     assert "城南\\|小学" in md
+
+
+def test_plugin_sections_appear_in_markdown_and_html(engine, sample):
+    import attrs
+
+    report = engine.evaluate("national.quality.2017", *sample)
+    section = {
+        "id": "testprov.summary",
+        "title": "测试省汇总",
+        "columns": ["县", "通过", "学校数"],
+        "rows": [["360199", False, 40], ["<b>x</b>", True, 1.5]],
+        "note": "插件提供的附加表",
+        "plugin": "testprov",
+    }
+    report = attrs.evolve(report, sections=(section,))
+    md = render(report, "md").decode("utf-8")
+    assert "## 测试省汇总" in md and "| 360199 | 否 | 40 |" in md
+    html = render(report, "html").decode("utf-8")
+    assert "<h2>测试省汇总</h2>" in html and "&lt;b&gt;x&lt;/b&gt;" in html
+    assert "<td>否</td>" in html and "由插件 testprov 提供" in html

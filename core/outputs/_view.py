@@ -271,3 +271,36 @@ def score_rows(county: CountyResult) -> list[dict[str, Any]]:
     seen = {id(r["line"]) for r in out}
     out += [{"line": line, "depth": 0} for line in lines if id(line) not in seen]
     return out
+
+
+def sections(report: Report) -> list[dict[str, Any]]:
+    """Plugin-contributed report sections as ``{title, note, plugin, columns, rows}`` tables."""
+    out = []
+    for sec in getattr(report, "sections", ()) or ():
+        rows = list(sec.get("rows") or [])
+        columns = list(sec.get("columns") or [])
+        if not columns:
+            for r in rows:
+                if isinstance(r, dict):
+                    columns += [k for k in r if k not in columns]
+        table = [
+            [_cell(x) for x in ([r.get(c) for c in columns] if isinstance(r, dict) else r)]
+            for r in rows
+        ]
+        out.append(
+            {
+                "id": sec.get("id"),
+                "title": sec.get("title"),
+                "note": sec.get("note"),
+                "plugin": sec.get("plugin"),
+                "columns": columns,
+                "rows": table,
+            }
+        )
+    return out
+
+
+def _cell(x: Any) -> Any:
+    if isinstance(x, bool):
+        return "是" if x else "否"
+    return x

@@ -149,6 +149,7 @@ def render(report: Report) -> bytes:
         "inputs": prov.get("inputs") or {},
         "issues": [i.to_dict() if hasattr(i, "to_dict") else dict(i) for i in report.data_issues],
         "excluded": report.schools.excluded(),
+        "sections": v.sections(report),
         "generated": prov.get("evaluated_at") or datetime.now().astimezone().isoformat(),
         "v": v,
         "max_chart_counties": MAX_CHART_COUNTIES,

@@ -151,6 +151,15 @@ def render(report: Report) -> bytes:
                 )
             )
         lines += _table(("级别", "学校", "字段", "问题"), rows)
+    for sec in v.sections(report):
+        lines += [f"## {sec['title']}", ""]
+        if sec["note"]:
+            lines += [str(sec["note"]), ""]
+        if sec["rows"]:
+            width = max([len(sec["columns"]), *(len(r) for r in sec["rows"])])
+            headers = [*sec["columns"], *[""] * (width - len(sec["columns"]))]
+            rows = [[*r, *[""] * (width - len(r))] for r in sec["rows"]]
+            lines += _table(headers, rows)
     lines += [
         "---",
         "",
