@@ -162,3 +162,28 @@ def test_cv_sheet_and_score_sheet(engine, sample):
     wb = _book(engine.evaluate("national.quality.2017", sample[0]))
     missing = list(wb["未评估项目"].iter_rows(values_only=True))[1:]
     assert len(missing) >= 20 and all(r[3] for r in missing)
+
+
+def test_cli_evaluate_writes_xlsx_and_needs_output_for_binary_formats(run_cli, tmp_path):
+    for name in ("schools.json", "county.json"):
+        (tmp_path / name).write_bytes(SAMPLE.joinpath(name).read_bytes())
+    args = (
+        "evaluate",
+        "schools.json",
+        "--county",
+        "county.json",
+        "--ruleset",
+        "national.quality.2017",
+    )
+    done = run_cli(*args, "--format", "xlsx", "-o", "台账.xlsx")
+    assert done.returncode == 1, done.stderr
+    assert done.stdout == ""  # the summary goes to stderr
+    wb = openpyxl.load_workbook(tmp_path / "台账.xlsx")
+    assert wb.sheetnames == SHEETS
+    done = run_cli(*args, "--format", "html")
+    assert done.returncode == 2 and done.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "county.json",
+        "schools.json",
+        "台账.xlsx",
+    ]
