@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .results import Report
@@ -18,46 +20,108 @@ def _num(x: float | None, digits: int = 3) -> str:
     return f"{x:,.{digits}f}".rstrip("0").rstrip(".")
 
 
-def print_summary(report: Report, console: Console, *, worst: int = 10) -> None:
-    """Verdict per county, failed and not-evaluated criteria, the schools furthest from passing."""
-    rs = report.ruleset
-    console.print(f"[bold]规则集[/] {rs.title}（{rs.id}）")
-    for county in report.counties:
-        name = county.name or county.county_code
-        verdict = "[bold green]通过[/]" if county.passed else "[bold red]未通过[/]"
-        console.print(f"\n[bold]{name}（{county.county_code}）评估结论：[/]{verdict}")
-        rows = [c for c in county.criteria if c.status != "met"]
-        if rows:
-            table = Table(title="未达标及未评估的项目", header_style="bold", show_lines=False)
-            for col in ("项目", "状态", "说明", "依据"):
-                table.add_column(col, overflow="fold")
-            for c in rows:
-                table.add_row(c.title, STATUS[c.status], c.detail, c.source)
-            console.print(table)
-        if county.score is not None:
-            s = county.score
-            console.print(
-                f"{s.title}：{_num(s.total, 1)} 分"
-                + (f"（要求 ≥ {_num(s.pass_min, 1)}）" if s.pass_min is not None else "")
-            )
+#: more counties than this: one compact line per county instead of per-county tables
+MAX_DETAILED_COUNTIES = 5
+#: more not-evaluated criteria than this: a count and the first few titles, not a table
+MAX_NOT_EVALUATED_ROWS = 5
 
-    failing = [s for s in report.schools.rows() if s.passed is False]
-    if failing:
-        failing.sort(
-            key=lambda s: sum(1 for c in s.checks.values() if c.met is False), reverse=True
+
+def print_summary(report: Report, console: Console, *, worst: int = 10) -> None:
+    """Verdict per county, failed and not-evaluated criteria, the schools furthest from passing.
+
+    Compact by design: with many counties it prints one table row per county; with
+    many criteria not evaluated (typically: no county data) it prints their count
+    and the first few titles; the report files hold everything.
+    """
+    rs = report.ruleset
+    console.print(f"[bold]规则集[/] {escape(rs.title)}（{escape(rs.id)}）")
+    if len(report.counties) > MAX_DETAILED_COUNTIES:
+        _county_table(report, console)
+    else:
+        for county in report.counties:
+            _county_detail(county, console)
+    _worst_schools(report, console, worst)
+
+
+def _county_table(report: Report, console: Console) -> None:
+    passed = sum(1 for c in report.counties if c.passed)
+    console.print(f"\n共 {len(report.counties)} 个县（区），通过 {passed} 个")
+    failing_units: dict[str, int] = {}
+    for s in report.schools.rows():
+        if s.passed is False:
+            failing_units[s.county_code] = failing_units.get(s.county_code, 0) + 1
+    table = Table(header_style="bold")
+    for col in ("县（区）", "结论", "未达标项", "未评估项", "未达标学校", "未达标项目"):
+        table.add_column(col, overflow="fold")
+    for c in report.counties:
+        titles = "、".join(f.title for f in c.failed_criteria[:3])
+        if len(c.failed_criteria) > 3:
+            titles += " 等"
+        table.add_row(
+            escape(f"{c.name or ''}（{c.county_code}）"),
+            "[green]通过[/]" if c.passed else "[red]未通过[/]",
+            str(len(c.failed_criteria)),
+            str(len(c.not_evaluated)),
+            str(failing_units.get(c.county_code, 0)),
+            escape(titles),
         )
+    console.print(table)
+
+
+def _county_detail(county, console: Console) -> None:
+    name = f"{county.name}（{county.county_code}）" if county.name else county.county_code
+    verdict = "[bold green]通过[/]" if county.passed else "[bold red]未通过[/]"
+    console.print(f"\n[bold]{escape(name)} 评估结论：[/]{verdict}")
+    not_evaluated = county.not_evaluated
+    collapse = len(not_evaluated) > MAX_NOT_EVALUATED_ROWS
+    rows = [
+        c for c in county.criteria if c.status == "failed" or (c.status != "met" and not collapse)
+    ]
+    if rows:
+        title = "未达标的项目" if collapse else "未达标及未评估的项目"
+        table = Table(title=title, header_style="bold", show_lines=False)
+        for col in ("项目", "状态", "说明", "依据"):
+            table.add_column(col, overflow="fold")
+        for c in rows:
+            table.add_row(escape(c.title), STATUS[c.status], escape(c.detail), escape(c.source))
+        console.print(table)
+    if collapse:
+        reason = "（未提供县级数据）" if not county.has_county_record else ""
+        first = "、".join(c.title for c in not_evaluated[:3])
+        console.print(
+            f"[yellow]未评估 {len(not_evaluated)} 项{reason}[/]：{escape(first)} 等；"
+            "详见报告 not_evaluated"
+        )
+    if county.score is not None:
+        s = county.score
+        console.print(
+            f"{escape(s.title)}：{_num(s.total, 1)} 分"
+            + (f"（要求 ≥ {_num(s.pass_min, 1)}）" if s.pass_min is not None else "")
+        )
+
+
+def _worst_schools(report: Report, console: Console, worst: int) -> None:
+    """The ``worst`` failing units (most failed checks first), chosen on the columns."""
+    t = report.schools
+    failing_idx = np.nonzero((t.passed == 0.0) & t.units.included)[0]
+    if failing_idx.size:
+        n_failed = np.zeros(failing_idx.size)
+        for cid in t.check_ids:
+            n_failed += t.met[cid][failing_idx] == 0.0
+        order = failing_idx[np.argsort(-n_failed, kind="stable")][:worst]
         table = Table(
-            title=f"未达标学校（共 {len(failing)} 个学校学段，列出前 {min(worst, len(failing))} 个）",
+            title=f"未达标学校（共 {failing_idx.size} 个学校学段，列出前 {order.size} 个）",
             header_style="bold",
         )
         for col in ("学校", "学段", "未达标项目", "差距"):
             table.add_column(col, overflow="fold")
-        for s in failing[:worst]:
+        for i in order.tolist():
+            s = t.row(i)
             gaps = [c for c in s.checks.values() if c.met is False]
             table.add_row(
-                f"{s.name}（{s.id}）",
+                escape(f"{s.name}（{s.id}）"),
                 "小学" if s.stage == "primary" else "初中",
-                "\n".join(c.title for c in gaps),
+                "\n".join(escape(c.title) for c in gaps),
                 "\n".join(
                     f"缺 {_num(c.shortfall, 1)} {c.unit}" if c.shortfall is not None else "—"
                     for c in gaps

@@ -98,3 +98,31 @@ def test_plugin_sections_appear_in_markdown_and_html(engine, sample):
     html = render(report, "html").decode("utf-8")
     assert "<h2>测试省汇总</h2>" in html and "&lt;b&gt;x&lt;/b&gt;" in html
     assert "<td>否</td>" in html and "由插件 testprov 提供" in html
+
+
+def test_terminal_summary_is_compact(engine, sample):
+    import io
+
+    from rich.console import Console
+
+    from junheng.summary import print_summary
+
+    def text(report):
+        out = Console(file=io.StringIO(), width=160, highlight=False)
+        print_summary(report, out)
+        return out.file.getvalue()
+
+    no_county = text(engine.evaluate("national.quality.2017", sample[0]))
+    assert "未评估 30 项（未提供县级数据）" in no_county and "详见报告 not_evaluated" in no_county
+    assert len(no_county.splitlines()) < 50
+    # many counties: one row per county
+    schools = []
+    for k in range(7):
+        code = f"3601{k:02d}"
+        for s in sample[0]:
+            schools.append({**s, "id": f"{code}-{s['id'][-3:]}", "county_code": code})
+            if s.get("central_school_id"):
+                schools[-1]["central_school_id"] = f"{code}-{s['central_school_id'][-3:]}"
+    many = text(engine.evaluate("national.quality.2017", schools))
+    assert "共 7 个县（区），通过 0 个" in many
+    assert sum(1 for line in many.splitlines() if "（3601" in line and "未通过" in line) == 7
