@@ -304,3 +304,19 @@ def _cell(x: Any) -> Any:
     if isinstance(x, bool):
         return "是" if x else "否"
     return x
+
+
+def gaps_by_county(report: Report) -> dict[str, list[Gap]]:
+    """:func:`gaps` for every county at once (one pass over the columns)."""
+    out: dict[str, list[Gap]] = {}
+    for g in gaps(report):
+        out.setdefault(g.county_code, []).append(g)
+    return out
+
+
+def failing_units(report: Report) -> set[tuple[str, str]]:
+    """(school id, stage) of every included unit whose school verdict is 'not met'."""
+    t = report.schools
+    u = t.units
+    idx = np.nonzero((t.passed == 0.0) & u.included)[0]
+    return {(str(u.ids[i]), STAGES[int(u.stage[i])]) for i in idx.tolist()}

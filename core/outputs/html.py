@@ -46,7 +46,14 @@ def _env():
     return env, Markup
 
 
-def _county_context(report: Report, county: CountyResult, k: int, Markup) -> dict[str, Any]:
+def _county_context(
+    report: Report,
+    county: CountyResult,
+    k: int,
+    Markup,
+    gaps: list[v.Gap],
+    failing_units: set[tuple[str, str]],
+) -> dict[str, Any]:
     rs = report.ruleset
     draw = k < MAX_CHART_COUNTIES
     cv_blocks = []
@@ -105,14 +112,9 @@ def _county_context(report: Report, county: CountyResult, k: int, Markup) -> dic
                         ),
                     }
                 )
-    failing_units = {
-        (r["id"], r["stage"])
-        for r in v.school_status_rows(report, county.county_code)
-        if r["passed"] is False
-    }
     by_school: dict[tuple[str, str], list[v.Gap]] = {}
     partial: dict[tuple[str, str], list[v.Gap]] = {}
-    for gap in v.gaps(report, county.county_code):
+    for gap in gaps:
         key = (gap.school_id, gap.stage)
         (by_school if key in failing_units else partial).setdefault(key, []).append(gap)
     veto_rows = []
@@ -138,7 +140,12 @@ def _county_context(report: Report, county: CountyResult, k: int, Markup) -> dic
 
 def render(report: Report) -> bytes:
     env, Markup = _env()
-    counties = [_county_context(report, c, k, Markup) for k, c in enumerate(report.counties)]
+    by_county = v.gaps_by_county(report)
+    failing = v.failing_units(report)
+    counties = [
+        _county_context(report, c, k, Markup, by_county.get(c.county_code, []), failing)
+        for k, c in enumerate(report.counties)
+    ]
     prov = dict(report.provenance)
     context = {
         "report": report,

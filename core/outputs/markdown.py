@@ -34,13 +34,16 @@ def render(report: Report) -> bytes:
         f"依据：{rs.basis or rs.source}（规则集 `{rs.id}`，版本 {rs.version}）。",
         "",
     ]
+    by_county = v.gaps_by_county(report)
+    failing_all = v.failing_units(report)
+    units = report.schools.units
     for county in report.counties:
         title = v.county_title(county)
-        gaps = v.gaps(report, county.county_code)
-        failing = [
-            r for r in v.school_status_rows(report, county.county_code) if r["passed"] is False
-        ]
-        failing_keys = {(r["id"], r["stage"]) for r in failing}
+        gaps = by_county.get(county.county_code, [])
+        c_index = units.county_codes.index(county.county_code)
+        in_county = {str(i) for i in units.ids[units.county_index == c_index].tolist()}
+        failing_keys = {k for k in failing_all if k[0] in in_county}
+        failing = sorted(failing_keys)
         lines += [f"## {title}", ""]
         verdict = v.verdict_title(county.passed)
         lines.append(
