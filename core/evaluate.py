@@ -78,7 +78,7 @@ def evaluate(
 ) -> Report:
     """Evaluate ``schools`` (validated records) and the county records keyed by county code."""
     counties = counties or {}
-    units = build_units(schools, ruleset.preparation, ruleset.stages)
+    units = build_units(schools, ruleset.preparation, ruleset.stages, fields=_fields_read(ruleset))
     env: dict[str, Any] = dict(units.columns)
     for name, value in ruleset.parameters.items():
         env[name] = _stage_array(units, value)
@@ -93,6 +93,19 @@ def evaluate(
         data_issues=tuple(data_issues),
         provenance=dict(provenance or {}),
     )
+
+
+def _fields_read(rs: Ruleset) -> frozenset[str]:
+    """School field names the ruleset's school-level formulas read (``school_x`` → ``x``)."""
+    names: set[str] = set()
+    for ind in rs.indicators.values():
+        names |= ind.formula.names
+        if ind.shortfall is not None:
+            names |= ind.shortfall.names
+    for rule in rs.school_rules.values():
+        if rule.formula is not None:
+            names |= rule.formula.names
+    return frozenset(names | {n.removeprefix("school_") for n in names})
 
 
 # ---------------------------------------------------------------------------

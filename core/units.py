@@ -93,15 +93,39 @@ def _num(v: Any) -> float:
         return NAN
 
 
+def _table(items: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> dict[str, np.ndarray]:
+    """Float columns for ``keys``, visiting each record once (row-wise: a national batch is
+    memory-bound, so one pass over the dicts beats one pass per field). Absent values are
+    NaN; anything that is not a number falls back to the per-column conversion."""
+    if not keys:
+        return {}
+    rows = [tuple(map(item.get, keys)) for item in items]
+    try:
+        table = np.array(rows, dtype=float).reshape(len(items), len(keys))
+    except (TypeError, ValueError):
+        return {k: _column(items, k) for k in keys}
+    return {k: np.ascontiguousarray(table[:, j]) for j, k in enumerate(keys)}
+
+
 def build_units(
     records: Sequence[Mapping[str, Any]],
     prep: Preparation,
     stages: Sequence[str] = STAGES,
+    *,
+    fields: frozenset[str] | set[str] | None = None,
 ) -> Units:
-    """Split records into stage units, apportion shared assets, fold or exclude small sites."""
+    """Split records into stage units, apportion shared assets, fold or exclude small sites.
+
+    ``fields``: the field names the ruleset reads (``None``: every numeric field);
+    only those become columns (``students`` and ``classes`` always do), which keeps
+    a national batch from paying for fields no rule uses.
+    """
     n = len(records)
     stage_fields = stage_field_names()
     wide_fields = school_wide_numeric_fields()
+    if fields is not None:
+        stage_fields = [f for f in stage_fields if f in fields or f in ("students", "classes")]
+        wide_fields = [f for f in wide_fields if f in fields]
 
     types = np.array([r.get("school_type", "") for r in records], dtype=object)
     ids = np.array([str(r.get("id", "")) for r in records], dtype=object)
@@ -112,11 +136,12 @@ def build_units(
 
     blocks = {s: [r.get(s) or _EMPTY for r in records] for s in STAGES}
     has = {s: np.fromiter((b is not _EMPTY for b in blocks[s]), bool, n) for s in STAGES}
-    students = {s: np.where(has[s], _column(blocks[s], "students"), 0.0) for s in STAGES}
+    stage_cols = {s: _table(blocks[s], stage_fields) for s in STAGES}
+    students = {s: np.where(has[s], stage_cols[s]["students"], 0.0) for s in STAGES}
     school_students = students["primary"] + students["junior"]
-    classes = {s: np.where(has[s], _column(blocks[s], "classes"), 0.0) for s in STAGES}
+    classes = {s: np.where(has[s], stage_cols[s]["classes"], 0.0) for s in STAGES}
     school_classes = classes["primary"] + classes["junior"]
-    wide = {f: _column(records, f) for f in wide_fields}
+    wide = _table(records, wide_fields)
 
     parts: list[dict[str, np.ndarray]] = []
     for code, s in enumerate(STAGES):
@@ -134,9 +159,8 @@ def build_units(
             "_school": sel,
             "_stage": np.full(sel.size, code, dtype=np.int8),
         }
-        stage_blocks = [blocks[s][i] for i in sel.tolist()]
         for f in stage_fields:
-            cols[f] = _column(stage_blocks, f)
+            cols[f] = stage_cols[s][f][sel]
         for f, col in wide.items():
             cols[f] = col[sel] * share if _apportioned(f) else col[sel]
             if _apportioned(f):

@@ -250,9 +250,17 @@ def _fast_valid(instance: Any, schema_name: str) -> bool:
 
 def _valid_flags(records: Sequence[Any], schema_name: str) -> list[bool]:
     """Per record: proven valid by the fast backend (all False without it)."""
-    if _fast_validator(schema_name, extensions_version()) is None:
+    fast = _fast_validator(schema_name, extensions_version())
+    if fast is None:
         return [False] * len(records)
-    return [_fast_valid(r, schema_name) for r in records]
+    is_valid = fast.is_valid
+    flags = []
+    for record in records:
+        try:
+            flags.append(bool(is_valid(record)))
+        except Exception:  # not plain JSON data: let jsonschema judge
+            flags.append(False)
+    return flags
 
 
 def _schema_errors(instance: Any, schema_name: str) -> Iterator[_SchemaError]:
@@ -583,11 +591,12 @@ def _county_mismatch(
     if not codes:
         return
     shown = "、".join(codes)
+    known = set(codes)  # a national batch has ~2,900 county codes: no list scan per school
     for index, school in enumerate(schools):
         if not isinstance(school, Mapping):
             continue
         code = school.get("county_code")
-        if isinstance(code, str) and code not in codes:
+        if isinstance(code, str) and code not in known:
             yield _issue(
                 "error",
                 "county_mismatch",
