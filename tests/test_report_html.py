@@ -179,3 +179,17 @@ def test_sample_report_renders_in_headless_chromium(engine, sample, tmp_path):
     red = (pixels[:, 0] > 150) & (pixels[:, 1] < 90) & (pixels[:, 2] < 90)
     green = (pixels[:, 1] > 110) & (pixels[:, 0] < 90) & (pixels[:, 2] < 120)
     assert red.sum() > 500 and green.sum() > 5000
+
+
+def test_charts_leave_pyplot_and_the_backend_alone():
+    code = (
+        "import sys, json, junheng;"
+        "from importlib import resources;"
+        "f = resources.files('junheng.sample');"
+        "s = json.loads(f.joinpath('schools.json').read_text('utf-8'));"
+        "from junheng.outputs import render;"
+        "html = render(junheng.Engine().evaluate('national.quality.2017', s), 'html');"
+        "print(b'<svg' in html, 'matplotlib.pyplot' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "False"]

@@ -2,10 +2,12 @@
 
 * ``svg.fonttype = "none"``: text stays ``<text>`` so Chinese renders with the
   browser's fonts (no glyph outlines, no font files embedded or fetched);
-* the Agg backend is selected here, when a chart is first drawn — never at
-  ``import junheng`` — and rcParams are applied only inside a
-  :func:`matplotlib.rc_context`, so an embedding application's settings are
-  left alone;
+* no pyplot and no global backend: figures are :class:`matplotlib.figure.Figure`
+  objects rendered straight to SVG (``savefig`` picks the SVG canvas by format),
+  so nothing is switched at ``import junheng`` or while drawing — better than
+  ``matplotlib.use("Agg")``, which would change the backend of an embedding
+  application (a GUI, a notebook); matplotlib itself is imported only when a
+  chart is drawn, and rcParams apply only inside :func:`matplotlib.rc_context`;
 * each SVG's ids are prefixed so several charts can live in one document
   without their clip paths colliding; the RDF metadata block is dropped.
 """
@@ -50,23 +52,25 @@ LIMIT = "#1f1f1f"
 _counter = itertools.count(1)
 
 
+class _Figures:
+    """``plt.figure``-like factory on :class:`matplotlib.figure.Figure` (no pyplot state)."""
+
+    @staticmethod
+    def figure(figsize):
+        from matplotlib.figure import Figure
+
+        return Figure(figsize=figsize)
+
+
 def _pyplot():
     import matplotlib
 
-    if matplotlib.get_backend().lower() != "agg":
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return matplotlib, plt
+    return matplotlib, _Figures
 
 
 def _to_svg(fig) -> str:
-    _, plt = _pyplot()
     buf = io.StringIO()
-    try:
-        fig.savefig(buf, format="svg", metadata={"Date": None})
-    finally:
-        plt.close(fig)
+    fig.savefig(buf, format="svg", metadata={"Date": None})
     svg = buf.getvalue()
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.S)
