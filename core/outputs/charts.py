@@ -99,6 +99,13 @@ class _quiet:
         return self._w.__exit__(*exc)
 
 
+def _label(x: float) -> str:
+    """A chart label: 2,651 / 14.3 / 0.541 — never scientific notation."""
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.3g}" if abs(x) >= 0.001 else f"{x:.4f}"
+
+
 def _short(title: str, n: int = 16) -> str:
     return title if len(title) <= n else title[: n - 1] + "…"
 
@@ -168,7 +175,7 @@ def distribution_chart(
         if threshold is not None:
             ax.axhline(threshold, color=LIMIT, lw=1.4, ls="--")
             ax.annotate(
-                f"标准 {threshold:g}",
+                f"标准 {_label(threshold)}",
                 (0, threshold),
                 xytext=(2, 3),
                 textcoords="offset points",
@@ -178,7 +185,7 @@ def distribution_chart(
         if mean is not None:
             ax.axhline(mean, color="#2c6fbb", lw=1.0, ls=":")
             ax.annotate(
-                f"县均值 {mean:.3g}",
+                f"县均值 {_label(mean)}",
                 (v.size - 1 if v.size else 0, mean),
                 xytext=(-2, 3),
                 textcoords="offset points",
