@@ -212,15 +212,24 @@ class Engine:
         seen: list[str] = []
         rid: str | None = ruleset_id
         while rid is not None:
+            # name the file that asked for ``rid`` (the child), not just the ids
+            asker = f"{chain[-1][1]}: " if chain else ""
             if rid in seen:
                 raise RulesetError(
-                    [f"规则集继承出现循环 (extends cycle): {' → '.join([*seen, rid])}"]
+                    [f"{asker}规则集继承出现循环 (extends cycle): {' → '.join([*seen, rid])}"]
                 )
             if len(seen) >= MAX_EXTENDS_DEPTH:
-                raise RulesetError([f"规则集继承层数超过 {MAX_EXTENDS_DEPTH}: {' → '.join(seen)}"])
+                raise RulesetError(
+                    [f"{asker}规则集继承层数超过 {MAX_EXTENDS_DEPTH}: {' → '.join(seen)}"]
+                )
             if rid not in self._files:
                 known = ", ".join(self.ruleset_ids()) or "（无）"
-                raise RulesetError([f"未知的规则集 '{rid}'（可用：{known}）"])
+                what = (
+                    f"继承 (extends) 的父规则集 '{rid}' 不存在"
+                    if chain
+                    else f"未知的规则集 '{rid}'"
+                )
+                raise RulesetError([f"{asker}{what}（可用：{known}）"])
             seen.append(rid)
             f, _, data = self._files[rid]
             chain.append((data, str(f)))

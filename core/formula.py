@@ -251,10 +251,18 @@ class _Compiler:
             )
         if not self.text.strip():
             self.error("公式为空 (empty formula)", token="")
+        bad = next((c for c in self.text if ord(c) < 32 and c not in "\t\n\r"), None)
+        if bad is not None:
+            self.error(
+                f"公式含有控制字符 U+{ord(bad):04X} (control character in formula)",
+                token=self.text[: self.text.index(bad) + 1][-30:],
+            )
         try:
             tree = ast.parse(self.text.strip(), mode="eval")
         except SyntaxError as exc:
             tok = (exc.text or "").strip()[max((exc.offset or 1) - 1, 0) :][:30] or None
+            if "too many nested" in exc.msg:
+                self.error("公式嵌套过深 (formula nested too deeply)", token=tok)
             self.error(f"语法错误 (syntax error): {exc.msg}", token=tok)
         except (RecursionError, MemoryError, ValueError):
             self.error("公式嵌套过深或无法解析 (formula too deeply nested)", token=self.text[:40])

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import sys
 from collections.abc import Iterable, Mapping
 from importlib import resources
@@ -34,6 +35,10 @@ STAGES = ("primary", "junior")
 STAGE_TITLES = {"primary": "小学", "junior": "初中"}
 MAX_RULESET_BYTES = 1_000_000
 MAX_EXTENDS_DEPTH = 8
+#: values (tables, arrays and scalars) in one ruleset file; the largest shipped has ~360
+MAX_RULESET_VALUES = 20_000
+#: nesting of tables and arrays in one ruleset file; the shipped ones reach 5
+MAX_RULESET_NESTING = 12
 
 
 class RulesetError(ValueError):
@@ -296,16 +301,57 @@ def read_toml(path: str | Path | Any) -> tuple[dict[str, Any], str]:
     if len(raw) > MAX_RULESET_BYTES:
         raise RulesetError([f"{name}: 规则集文件过大（上限 {MAX_RULESET_BYTES} 字节）"])
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise RulesetError([f"{name}: 规则集文件必须是 UTF-8 编码"]) from None
+        text = raw.decode("utf-8-sig")  # a BOM (Windows Notepad) is harmless
+    except UnicodeDecodeError as exc:
+        raise RulesetError(
+            [f"{name}: 规则集文件必须是 UTF-8 编码（第 {exc.start} 字节无法按 UTF-8 解码）"]
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RulesetError([f"{name}: TOML 语法错误 (syntax error): {exc}"]) from None
     except RecursionError:
         raise RulesetError([f"{name}: TOML 嵌套过深 (nested too deeply)"]) from None
+    problems = _shape_problems(data, name)
+    if problems:
+        raise RulesetError(problems)
     return data, name
+
+
+def _shape_problems(data: Any, name: str) -> list[str]:
+    """Bounds every later step relies on: value count, nesting depth, finite numbers.
+
+    Walks the parsed TOML iteratively (no recursion), so a hostile file is refused
+    before the schema validator, ``copy.deepcopy`` or ``json.dumps`` see it.
+    TOML allows ``nan`` and ``inf``; a threshold or limit that is not a finite
+    number would make every comparison undefined, so they are refused here.
+    """
+    problems: list[str] = []
+    stack: list[tuple[Any, int, str]] = [(data, 0, "")]
+    count = 0
+    while stack:
+        node, depth, path = stack.pop()
+        count += 1
+        if count > MAX_RULESET_VALUES:
+            return [f"{name}: 规则集包含的值过多（超过 {MAX_RULESET_VALUES} 个）(too many values)"]
+        if depth > MAX_RULESET_NESTING:
+            return [
+                f"{name}: {_short(path)}: 表或数组嵌套超过 {MAX_RULESET_NESTING} 层 "
+                "(nested too deeply)"
+            ]
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1, f"{path}.{k}" if path else str(k)) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1, f"{path}[{i}]") for i, v in enumerate(node))
+        elif isinstance(node, float) and not math.isfinite(node):
+            problems.append(
+                f"{name}: {_short(path)}: 数值必须是有限数，不能是 {node!r} (nan/inf not allowed)"
+            )
+    return sorted(problems)
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 _SCHEMA_CACHE: dict[str, Any] = {}
@@ -346,11 +392,30 @@ def check_structure(data: Mapping[str, Any], name: str, *, partial: bool | None 
         schema = _SCHEMA_CACHE["partial"]
     validator = jsonschema.Draft202012Validator(schema)
     problems = []
-    for err in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
-        where = ".".join(str(p) for p in err.absolute_path) or "(顶层)"
-        problems.append(f"{name}: {where}: {err.message}")
+    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    for err in errors[:MAX_STRUCTURE_PROBLEMS]:
+        where = _short(".".join(str(p) for p in err.absolute_path) or "(顶层)")
+        problems.append(f"{name}: {where}: {_schema_message(err)}")
+    if len(errors) > MAX_STRUCTURE_PROBLEMS:
+        problems.append(f"{name}: ……另有 {len(errors) - MAX_STRUCTURE_PROBLEMS} 个结构问题")
     if problems:
         raise RulesetError(problems)
+
+
+#: structure problems listed per file; the rest are counted
+MAX_STRUCTURE_PROBLEMS = 50
+
+
+def _schema_message(err: jsonschema.ValidationError) -> str:
+    """jsonschema's message, without echoing a huge offending value back at the user."""
+    value, limit = err.instance, err.validator_value
+    if err.validator == "maxLength" and isinstance(value, str):
+        return f"文本过长：{len(value)} 个字符，上限 {limit} (too long)"
+    if err.validator == "maxItems" and isinstance(value, list):
+        return f"数组过长：{len(value)} 项，上限 {limit} (too many items)"
+    if err.validator == "maxProperties" and isinstance(value, dict):
+        return f"条目过多：{len(value)} 个，上限 {limit} (too many entries)"
+    return _short(err.message, 300)
 
 
 _RULE_TABLES = (
@@ -523,6 +588,12 @@ class _Builder:
                 if missing:
                     self.problems.append(f"{meta.origin}: 规则 {rid}: 引用了不存在的指标 {missing}")
                     continue
+                if int(raw["min_met"]) > len(raw["indicators"]):
+                    self.problems.append(
+                        f"{meta.origin}: 规则 {rid}: min_met = {raw['min_met']} 大于指标个数 "
+                        f"{len(raw['indicators'])}，任何学校都不可能达标"
+                    )
+                    continue
                 rules[rid] = SchoolRule(
                     meta=meta,
                     kind=kind,
@@ -677,6 +748,12 @@ class _Builder:
                     floor=_opt_float(n.get("floor")),
                 )
             )
+        seen: set[str] = set()
+        for n in nodes:
+            if n.meta.id in seen:
+                self.problems.append(f"{n.meta.origin}: 评分项 {n.meta.id}: 编号重复")
+            seen.add(n.meta.id)
+        self._check_score_cycles(nodes)
         parents = {n.parent for n in nodes if n.parent}
         for n in nodes:
             if n.kind == "sum" and n.meta.id not in parents:
@@ -690,6 +767,26 @@ class _Builder:
             bonus_max=float(raw.get("bonus_max", 0.0)),
             nodes=tuple(nodes),
         )
+
+    def _check_score_cycles(self, nodes: list[ScoreNode]) -> None:
+        """A node may not be its own ancestor (the score sum would never end)."""
+        parent = {n.meta.id: n.parent for n in nodes}
+        reported: set[str] = set()
+        for n in nodes:
+            path = [n.meta.id]
+            at = n.parent
+            while at is not None and at in parent and len(path) <= len(parent):
+                if at in path:
+                    loop = [*path[path.index(at) :], at]
+                    if not reported & set(loop):
+                        reported |= set(loop)
+                        self.problems.append(
+                            f"{n.meta.origin}: 评分项循环引用上级 (score parent cycle): "
+                            + " → ".join(loop)
+                        )
+                    break
+                path.append(at)
+                at = parent[at]
 
     def _check_collisions(self, base: set[str], table: Mapping[str, Any], what: str) -> None:
         for rid in table:
