@@ -22,6 +22,10 @@ Codes in use (stable; extend, do not rename):
 ``encoding``          a text file in an encoding we cannot decode
 ``parse``             the file cannot be read as what its extension says
 ``conversion``        a spreadsheet cell that cannot be converted to the field's type
+``too_large``         a file (or an XLSX's uncompressed content) past the size bounds
+``duplicate_key``     a JSON object repeats a key
+``ragged_row``        a CSV/XLSX row has values beyond the header's last column
+``formula``           an XLSX formula cell without a cached result
 """
 
 from __future__ import annotations

@@ -32,6 +32,15 @@ County files
 CSV encodings are detected: UTF-8 (with or without BOM), then GB18030 (what
 Chinese Excel exports); UTF-16 with BOM is also accepted. XLSX files are read
 with openpyxl in read-only, values-only mode from the first visible sheet.
+
+Hostile or broken files (SECURITY.md): only regular files are read; JSON/CSV
+files past :data:`MAX_INPUT_BYTES`, XLSX files past :data:`MAX_XLSX_BYTES` or
+whose zip directory declares more than :data:`MAX_XLSX_UNCOMPRESSED_BYTES`
+uncompressed (checked before openpyxl opens them) are refused with a
+``too_large`` issue. JSON is strict: ``NaN``/``Infinity``, numbers that overflow,
+nesting past the parser's limit and repeated keys in an object are errors. A
+CSV row with values beyond the header, a NUL byte in a CSV, and an XLSX formula
+cell without a cached result are errors, never guesses.
 """
 
 from __future__ import annotations
@@ -75,6 +84,20 @@ _FINANCE_TITLE = re.compile(r"^(\d{4})\s*年\s*(.+)$")
 _SCORES_KEY = re.compile(r"^scores\s*\.\s*(.+)$", re.IGNORECASE)
 _COUNTY_HEADER_KEYS = frozenset({"字段", "field", "字段(field)", "项目", "指标", "key"})
 _COUNTY_HEADER_VALUES = frozenset({"值", "value", "值(value)", "数值", "数据"})
+
+#: JSON and CSV files larger than this are refused before reading (a national
+#: schools file of 210,000 schools is about 210 MiB)
+MAX_INPUT_BYTES = 1 << 30
+#: XLSX files: the file itself, the sum of the uncompressed sizes its zip
+#: directory declares (checked before openpyxl opens it, so a zip bomb is
+#: refused without being inflated), and the number of zip members
+MAX_XLSX_BYTES = 256 << 20
+MAX_XLSX_UNCOMPRESSED_BYTES = 1 << 30
+MAX_XLSX_MEMBERS = 10_000
+#: JSON files up to this size are parsed by the standard library with a check
+#: for duplicate keys in an object; larger ones by orjson (several times faster),
+#: where the last of duplicated keys wins unreported
+DUPLICATE_KEY_CHECK_BYTES = 64 << 20
 
 
 @attrs.frozen
@@ -216,7 +239,20 @@ def _read(path: Path, from_json: _JsonHandler, from_table: _TableHandler) -> Rea
             expected=[".json", ".csv", ".xlsx"],
         )
         return failed()
+    if not path.is_file():
+        ctx.error("parse", f"不是普通文件（可能是设备或管道），无法作为数据文件读取（{path}）。")
+        return failed()
+    limit = MAX_XLSX_BYTES if ext in (".xlsx", ".xlsm") else MAX_INPUT_BYTES
     try:
+        size = path.stat().st_size
+        if size > limit:
+            ctx.error(
+                "too_large",
+                f"文件过大：{_mib(size)}，上限 {_mib(limit)}；请按县拆分后分别评估。",
+                found=size,
+                expected=f"<= {limit} bytes",
+            )
+            return failed()
         data = path.read_bytes()
     except OSError as exc:
         ctx.error("parse", f"无法读取文件：{exc.strerror or exc}。")
@@ -229,17 +265,13 @@ def _read(path: Path, from_json: _JsonHandler, from_table: _TableHandler) -> Rea
         text = _decode(data, ctx)
         if text is None:
             return failed()
-        try:
-            doc = _loads(text)
-        except json.JSONDecodeError as exc:
-            ctx.error(
-                "parse",
-                f"不是有效的 JSON：第{exc.lineno}行第{exc.colno}列 {exc.msg}"
-                "（文件可能不完整或并非 JSON）。",
-                found=f"line {exc.lineno} column {exc.colno}",
-            )
+        parsed = _parse_json(text, ctx)
+        if parsed is None:
             return failed()
+        doc, duplicates = parsed
         result = from_json(doc, ctx)
+        if duplicates:
+            _report_duplicate_keys(result, duplicates, ctx)
     else:
         rows = _csv_rows(data, ctx) if ext == ".csv" else _xlsx_rows(path, data, ctx)
         if rows is None:
@@ -251,19 +283,126 @@ def _read(path: Path, from_json: _JsonHandler, from_table: _TableHandler) -> Rea
 # --------------------------------------------------------------------------- JSON
 
 
-def _loads(text: str) -> Any:
-    """Parse JSON: orjson when installed (several times faster on national files), else json.
+def _mib(size: int) -> str:
+    return f"{size / (1 << 20):,.0f} MiB" if size >= 1 << 20 else f"{size:,} 字节"
 
-    Anything orjson refuses (NaN/Infinity literals, integers beyond 64 bits, or a
-    real syntax error) is parsed again by :func:`json.loads`, so what is accepted and
-    the error positions reported are exactly the standard library's.
+
+class _JsonConstant(ValueError):
+    """NaN, Infinity or -Infinity in a JSON file (Python's json accepts them; JSON does not)."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise _JsonConstant(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 overflows to inf
+        raise _JsonConstant(text)
+    return value
+
+
+def _loads(text: str, duplicates: list[tuple[dict[str, Any], list[str]]] | None = None) -> Any:
+    """Parse JSON strictly: no NaN/Infinity; duplicated keys collected into ``duplicates``.
+
+    Up to :data:`DUPLICATE_KEY_CHECK_BYTES` the standard library parses with a hook
+    that notes every object repeating a key. Larger files go to orjson when
+    installed (several times faster on national files; it keeps the last value of
+    a repeated key); whatever orjson refuses is parsed again by :func:`json.loads`,
+    so what is accepted and the error positions reported are the standard library's.
     """
-    if orjson is not None:
+    if orjson is not None and len(text) > DUPLICATE_KEY_CHECK_BYTES:
         try:
             return orjson.loads(text)
         except orjson.JSONDecodeError:
             pass
-    return json.loads(text)
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) != len(pairs) and duplicates is not None:
+            seen: set[str] = set()
+            repeated = [k for k, _ in pairs if k in seen or seen.add(k)]  # type: ignore[func-returns-value]
+            duplicates.append((obj, repeated))
+        return obj
+
+    return json.loads(
+        text,
+        parse_constant=_reject_constant,
+        parse_float=_finite_float,
+        object_pairs_hook=pairs_hook,
+    )
+
+
+def _parse_json(text: str, ctx: _Ctx) -> tuple[Any, list[tuple[dict[str, Any], list[str]]]] | None:
+    """The parsed document and the objects with repeated keys, or None after an issue."""
+    duplicates: list[tuple[dict[str, Any], list[str]]] = []
+    try:
+        return _loads(text, duplicates), duplicates
+    except json.JSONDecodeError as exc:
+        ctx.error(
+            "parse",
+            f"不是有效的 JSON：第{exc.lineno}行第{exc.colno}列 {exc.msg}"
+            "（文件可能不完整或并非 JSON）。",
+            found=f"line {exc.lineno} column {exc.colno}",
+        )
+    except _JsonConstant as exc:
+        line, col = _position(text, re.search(rf"(?<![\w.]){re.escape(str(exc))}(?![\w.])", text))
+        what = (
+            "不是 JSON 允许的数值"
+            if str(exc).lstrip("-") in ("NaN", "Infinity")
+            else "超出可表示的数值范围"
+        )
+        ctx.error(
+            "parse",
+            f"不是有效的 JSON：第{line}行第{col}列 {exc} {what}，请填写数字或留空（null）。",
+            found=str(exc),
+            expected="number",
+        )
+    except RecursionError:
+        ctx.error("parse", "不是有效的 JSON：数组或对象嵌套过深（文件可能已损坏）。")
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        ctx.error("parse", f"不是有效的 JSON：{exc}。")
+    return None
+
+
+def _position(text: str, match: re.Match[str] | None) -> tuple[int, int]:
+    if match is None:
+        return 1, 1
+    before = text[: match.start()]
+    return before.count("\n") + 1, match.start() - (before.rfind("\n") + 1) + 1
+
+
+def _report_duplicate_keys(
+    result: ReadResult, duplicates: list[tuple[dict[str, Any], list[str]]], ctx: _Ctx
+) -> None:
+    """One located error per object that repeats a key (record position, id, field path)."""
+    where = {id(obj): keys for obj, keys in duplicates}
+    matched: set[int] = set()
+    for record, row in zip(result.records, result.rows, strict=True):
+        stack: list[tuple[Any, str, int]] = [(record, "", 0)]
+        while stack:
+            node, path, depth = stack.pop()
+            if isinstance(node, dict):
+                for key in where.get(id(node), []):
+                    matched.add(id(node))
+                    full = f"{path}.{key}" if path else key
+                    rid = record.get("id") or record.get("county_code")
+                    ctx.error(
+                        "duplicate_key",
+                        f"键“{key}”在同一对象中出现多次，无法确定取哪个值。",
+                        row=row,
+                        record_id=str(rid) if isinstance(rid, (str, int)) else None,
+                        field=full,
+                        found=key,
+                    )
+                if depth < 8:
+                    stack.extend(
+                        (v, f"{path}.{k}" if path else str(k), depth + 1) for k, v in node.items()
+                    )
+            elif isinstance(node, list) and depth < 8:
+                stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in enumerate(node))
+    if len(matched) < len(where):  # e.g. a repeated key in the wrapper object
+        ctx.error("duplicate_key", "JSON 中有对象的键重复出现，无法确定取哪个值。")
 
 
 def _schools_from_json(doc: Any, ctx: _Ctx) -> ReadResult:
@@ -360,6 +499,15 @@ def _csv_rows(data: bytes, ctx: _Ctx) -> list[_Row] | None:
     text = _decode(data, ctx)
     if text is None:
         return None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        ctx.error(
+            "encoding",
+            f"第 {line} 行含有 NUL 字节：这不是普通文本 CSV（可能是二进制文件，"
+            "或是没有 BOM 的 UTF-16 文本）；请在 Excel 中“另存为”CSV UTF-8。",
+            row=line,
+        )
+        return None
     first_line = text.split("\n", 1)[0]
     delimiter = ","
     if "," not in first_line:
@@ -382,6 +530,9 @@ def _xlsx_rows(path: Path, data: bytes, ctx: _Ctx) -> list[_Row] | None:
             "不是有效的 XLSX 文件（内容不是 Excel 工作簿，可能是扩展名与实际格式不符）。",
         )
         return None
+    has_formulas = _check_zip(data, ctx)
+    if has_formulas is None:
+        return None
     import openpyxl  # deferred: importing openpyxl costs ~0.2 s
 
     try:
@@ -390,23 +541,117 @@ def _xlsx_rows(path: Path, data: bytes, ctx: _Ctx) -> list[_Row] | None:
         ctx.error("parse", f"无法打开 XLSX 文件（{type(exc).__name__}: {exc}）。")
         return None
     try:
-        sheet = next(
+        index = next(
             (
-                ws
-                for ws in workbook.worksheets
+                i
+                for i, ws in enumerate(workbook.worksheets)
                 if getattr(ws, "sheet_state", "visible") == "visible"
             ),
             None,
         )
-        if sheet is None:
-            ctx.error("parse", "工作簿中没有可见的工作表。")
+        if index is None:
+            ctx.error("parse", "工作簿中没有可见的工作表（数据所在的工作表被隐藏了？）。")
             return None
-        return [
+        sheet = workbook.worksheets[index]
+        rows = [
             (n, list(values)) for n, values in enumerate(sheet.iter_rows(values_only=True), start=1)
         ]
     except Exception as exc:
         ctx.error("parse", f"读取 XLSX 工作表失败（{type(exc).__name__}: {exc}）。")
         return None
+    finally:
+        workbook.close()
+    hidden = [ws.title for ws in workbook.worksheets[:index]]
+    if hidden and not any(any(not _is_blank(c) for c in cells) for _, cells in rows):
+        ctx.error(
+            "parse",
+            f"第一个可见工作表“{sheet.title}”是空的；数据可能在隐藏的工作表"
+            f"（{'、'.join(hidden)}）中，请取消隐藏并移到最前。",
+        )
+        return None
+    if has_formulas:
+        _formulas_without_values(data, index, rows, ctx)
+    return rows
+
+
+def _check_zip(data: bytes, ctx: _Ctx) -> bool | None:
+    """Refuse a zip bomb from the zip directory alone; True if a sheet holds formulas.
+
+    The uncompressed sizes declared in the directory are what :mod:`zipfile` will
+    inflate at most (it stops at the declared size), so summing them bounds the
+    work before openpyxl sees the file. Formulas are found by looking for ``<f>``
+    elements in the worksheets' XML (only read when the sizes are acceptable).
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_XLSX_MEMBERS:
+                ctx.error(
+                    "too_large",
+                    f"不是有效的 XLSX 文件：压缩包内有 {len(infos):,} 个文件，上限 {MAX_XLSX_MEMBERS:,}。",
+                )
+                return None
+            total = sum(i.file_size for i in infos)
+            if total > MAX_XLSX_UNCOMPRESSED_BYTES:
+                ctx.error(
+                    "too_large",
+                    f"XLSX 文件解压后有 {_mib(total)}，超过上限 {_mib(MAX_XLSX_UNCOMPRESSED_BYTES)}"
+                    "（可能是压缩炸弹或异常文件），未读取。",
+                    found=total,
+                    expected=f"<= {MAX_XLSX_UNCOMPRESSED_BYTES} bytes",
+                )
+                return None
+            return any(
+                _has_formula(zf, i)
+                for i in infos
+                if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")
+            )
+    except Exception as exc:  # BadZipFile, truncated members, bad CRC ...
+        ctx.error("parse", f"无法打开 XLSX 文件（{type(exc).__name__}: {exc}）。")
+        return None
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def _has_formula(zf: Any, info: Any) -> bool:
+    """Whether a worksheet's XML has an ``<f>`` element, read in chunks (sheets can be large)."""
+    tail = b""
+    with zf.open(info) as fh:
+        while chunk := fh.read(1 << 20):
+            if _FORMULA_TAG.search(tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False
+
+
+def _formulas_without_values(data: bytes, index: int, rows: list[_Row], ctx: _Ctx) -> None:
+    """Error for each formula cell without a cached result (e.g. written by a program).
+
+    Such a cell reads as empty with ``data_only=True``; guessing its value would be
+    wrong, so the clerk is asked to open and save the file in Excel (or paste values).
+    """
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception:  # pragma: no cover - the same bytes just opened with data_only=True
+        return
+    try:
+        sheet = workbook.worksheets[index]
+        for (n, cached), formulas in zip(rows, sheet.iter_rows(values_only=True), strict=False):
+            for j, cell in enumerate(formulas):
+                if isinstance(cell, str) and cell.startswith("=") and j < len(cached):
+                    if cached[j] is None:
+                        ctx.error(
+                            "formula",
+                            f"第 {_column_letter(j)} 列是公式“{cell[:60]}”，但文件中没有它的计算结果；"
+                            "请在 Excel 中打开并保存，或把公式“粘贴为数值”后重试。",
+                            row=n,
+                            found=cell[:200],
+                        )
     finally:
         workbook.close()
 
@@ -436,10 +681,23 @@ def _schools_from_table(rows: list[_Row], ctx: _Ctx) -> ReadResult:
     records: list[dict[str, Any]] = []
     record_rows: list[int] = []
     id_column = next((j for j, f in columns.items() if f.path == "id"), None)
+    width = len(header)
     for row_number, cells in body:
         record: dict[str, Any] = {}
         raw_id = cells[id_column] if id_column is not None and id_column < len(cells) else None
         record_id = None if _is_blank(raw_id) else _cell_text(raw_id)
+        extra = [c for c in cells[width:] if not _is_blank(c)]
+        if extra:
+            shown = "、".join(f"“{_cell_text(c)[:20]}”" for c in extra[:3])
+            ctx.error(
+                "ragged_row",
+                f"该行有 {len(cells)} 个单元格，多于表头的 {width} 列，多出的值 {shown} 没有表头"
+                "（常见原因：某个值里有逗号却没有加引号，整行错位）。",
+                row=row_number,
+                record_id=record_id,
+                found=len(cells),
+                expected=width,
+            )
         for j, field in columns.items():
             raw = cells[j] if j < len(cells) else None
             if _is_blank(raw):
