@@ -25,6 +25,19 @@ class PluginProblem:
     message: str
 
 
+class PluginError(RuntimeError):
+    """A plugin failed while evaluating, where the ruleset needs what it contributes.
+
+    Raised by the engine (a hook or a contributed formula function raised); the
+    CLI prints it naming the plugin and exits 3.
+    """
+
+    def __init__(self, plugin: str, message: str):
+        self.plugin = plugin
+        self.message = message
+        super().__init__(f"{plugin}: {message}")
+
+
 @attrs.frozen
 class PluginInfo:
     name: str

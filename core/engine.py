@@ -21,6 +21,7 @@ import attrs
 
 from . import __version__
 from .discovery import (
+    PluginError,
     PluginInfo,
     PluginProblem,
     call_each,
@@ -147,6 +148,7 @@ class Engine:
     def _collect_functions(self) -> dict[str, FormulaFunction]:
         functions = dict(BUILTIN_FUNCTIONS)
         owner: dict[str, str] = {}
+        self._function_owner = owner
         results, problems = call_each(self._pm, "junheng_formula_functions")
         self.problems += problems
         for plugin, fns in results:
@@ -157,7 +159,7 @@ class Engine:
                         PluginProblem(plugin, f"函数 {fn.name} 与 {where} 重名，已忽略")
                     )
                     continue
-                functions[fn.name] = fn
+                functions[fn.name] = attrs.evolve(fn, impl=_guarded(fn, plugin))
                 owner[fn.name] = plugin
                 self._contrib(plugin, "functions", fn.name)
         return functions
@@ -246,6 +248,22 @@ class Engine:
         self._cache[ruleset_id] = rs
         return rs
 
+    def plugins_needed(self, ruleset: Ruleset) -> set[str]:
+        """Plugins the ruleset depends on: those giving it or an ``extends`` ancestor, and
+        those contributing formula functions it calls. A hook of any other plugin that
+        fails during evaluation is reported and evaluation goes on without it."""
+        needed: set[str] = set()
+        rid: str | None = ruleset.id
+        while rid is not None and rid in self._files and len(needed) <= MAX_EXTENDS_DEPTH:
+            _, plugin, data = self._files[rid]
+            needed.add(plugin)
+            rid = data.get("extends")
+        for formula in _formulas(ruleset):
+            needed |= {
+                self._function_owner[f] for f in formula.functions if f in self._function_owner
+            }
+        return needed
+
     # -- evaluation ------------------------------------------------------------
 
     def required_fields(self, ruleset: Ruleset) -> set[str]:
@@ -296,14 +314,26 @@ class Engine:
         issues = _drop_irrelevant_missing_fields(issues, schools, rs)
         by_code = {str(c.get("county_code")): c for c in counties}
         prepared = list(schools)
-        for _, result in call_each(
+        results, hook_problems = call_each(
             self._pm,
             "junheng_prepare_records",
             schools=prepared,
             county=counties[0] if len(counties) == 1 else None,
             ruleset_id=rs.id,
-        )[0]:
-            prepared = list(result)
+        )
+        for plugin, result in results:
+            try:
+                prepared = list(result)
+            except Exception as exc:  # a plugin returned something that is not records
+                hook_problems.append(
+                    PluginProblem(plugin, f"junheng_prepare_records 的返回值不是记录列表：{exc!r}")
+                )
+        needed = self.plugins_needed(rs)
+        for problem in hook_problems:
+            if problem.plugin in needed:
+                # the ruleset comes from (or calls functions of) this plugin: its
+                # preparation may be what the rules assume, so do not guess
+                raise PluginError(problem.plugin, problem.message)
         started = time.perf_counter()
         prov = {
             "engine": "junheng",
@@ -316,11 +346,39 @@ class Engine:
         report = evaluate(rs, prepared, by_code, data_issues=issues, provenance=prov)
         report.provenance["evaluate_seconds"] = round(time.perf_counter() - started, 6)
         sections, problems = self.report_sections(report)
+        problems = hook_problems + problems  # plugins the ruleset does not need: reported
         if problems:
             report.provenance["plugin_problems"] = [f"{p.plugin}: {p.message}" for p in problems]
         if sections:
             report = attrs.evolve(report, sections=tuple(sections))
         return report
+
+
+def _guarded(fn: FormulaFunction, plugin: str) -> Any:
+    """``fn.impl`` raising :class:`PluginError` naming the plugin instead of any exception."""
+    impl = fn.impl
+
+    def call(*args: Any) -> Any:
+        try:
+            return impl(*args)
+        except Exception as exc:
+            raise PluginError(plugin, f"公式函数 {fn.name} 出错：{exc!r}") from exc
+
+    return call
+
+
+def _formulas(rs: Ruleset) -> list[Any]:
+    """Every compiled formula of a ruleset."""
+    out: list[Any] = []
+    for ind in rs.indicators.values():
+        out += [ind.formula, ind.shortfall]
+    out += [r.formula for r in rs.school_rules.values()]
+    out += [c.formula for c in rs.county_items.values()]
+    out += [m.condition for m in rs.multi_year.values()]
+    out += [v.when for v in rs.vetoes.values()]
+    if rs.score:
+        out += [n.formula for n in rs.score.nodes]
+    return [f for f in out if f is not None]
 
 
 _SECTION_KEYS = {"id", "title", "rows", "columns", "note"}

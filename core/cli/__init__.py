@@ -11,7 +11,11 @@ exit 2); any other exception exits 3 with a short message (set
 ``JUNHENG_DEBUG=1`` for the traceback).
 
 Exit status (CONTRACT.md): 0 success / every county passes; 1 some county does
-not pass; 2 bad input or usage (argparse usage errors included); 3 internal error.
+not pass; 2 bad input or usage (argparse usage errors included), or an output
+file that cannot be written (disk full, no permission, a path through a file);
+3 internal error, or a plugin failing where the ruleset needs it (the message
+names the plugin); 130 interrupted (Ctrl-C). Reports are written atomically, so
+an error or an interruption never leaves a half-written file.
 """
 
 from __future__ import annotations
@@ -24,7 +28,14 @@ import traceback
 from collections.abc import Sequence
 
 from junheng import __version__
-from junheng.cli._common import EXIT_INPUT, EXIT_INTERNAL, err_console, print_issues
+from junheng.cli._common import (
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    err_console,
+    print_issues,
+)
+from junheng.discovery import PluginError
 from junheng.issues import InputError
 
 __all__ = ["HelpFormatter", "build_parser", "main"]
@@ -111,8 +122,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_issues(exc.issues, err_console)
         return EXIT_INPUT
     except KeyboardInterrupt:
-        err_console.print("已中断 (interrupted)")
-        return 130
+        err_console.print("已中断 (interrupted)；没有留下写了一半的文件。", markup=False)
+        return EXIT_INTERRUPTED
+    except PluginError as exc:
+        err_console.print(
+            f"插件 {exc.plugin} 出错，评估已停止 (plugin failed): {exc.message}\n"
+            f"请更新或卸载插件 {exc.plugin}；运行 junheng plugins 查看已安装的插件。",
+            markup=False,
+        )
+        return EXIT_INTERNAL
     except Exception as exc:
         if os.environ.get("JUNHENG_DEBUG"):
             traceback.print_exc()

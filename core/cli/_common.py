@@ -6,7 +6,9 @@ re-exported here for compatibility.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -19,12 +21,14 @@ __all__ = [
     "EXIT_FAILED",
     "EXIT_INPUT",
     "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
     "EXIT_OK",
     "atomic_path",
     "atomic_write_bytes",
     "console",
     "err_console",
     "issue_summary",
+    "output_error",
     "print_issues",
 ]
 
@@ -34,8 +38,30 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 #: bad input or usage; nothing written
 EXIT_INPUT = 2
-#: unexpected internal error
+#: unexpected internal error, or a plugin failed where the ruleset needs it
 EXIT_INTERNAL = 3
+#: interrupted (Ctrl-C); nothing half-written is left behind
+EXIT_INTERRUPTED = 130
+
+_ERRNO_WORDS = {
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EDQUOT: "磁盘配额已用完",
+    errno.EACCES: "没有写入权限",
+    errno.EPERM: "没有写入权限",
+    errno.EROFS: "只读文件系统",
+    errno.ENOTDIR: "路径中有一部分是文件而不是文件夹",
+    errno.EEXIST: "路径中有一部分是文件而不是文件夹",
+    errno.EISDIR: "目标是一个文件夹",
+    errno.ENAMETOOLONG: "文件名过长",
+    errno.ENOENT: "路径不存在",
+}
+
+
+def output_error(path: str | Path, exc: OSError) -> str:
+    """A Chinese sentence for an OSError while writing ``path`` (the file was not written)."""
+    words = _ERRNO_WORDS.get(exc.errno or 0, exc.strerror or str(exc))
+    return f"无法写入 {path}：{words}（{exc.strerror or exc}），该文件未写入。"
+
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)

@@ -19,6 +19,7 @@ from junheng.cli._common import (
     atomic_write_bytes,
     console,
     err_console,
+    output_error,
 )
 from junheng.cli.progress import steps as progress_steps
 from junheng.engine import Engine
@@ -123,14 +124,25 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         )
         step.advance(f"生成 {args.format} 报告")
         data = WRITERS[args.format](report) if args.output else None
+    for problem in report.provenance.get("plugin_problems", []):
+        err_console.print(f"[yellow]插件 {escape(problem)}（评估未受影响）[/]", markup=True)
     if args.output:
-        atomic_write_bytes(args.output, data)
+        try:
+            atomic_write_bytes(args.output, data)
+        except OSError as exc:
+            err_console.print(output_error(args.output, exc), markup=False)
+            return EXIT_INPUT
         print_summary(report, err_console)
         err_console.print(f"报告已写入 {args.output}")
     else:
         import sys
 
-        sys.stdout.buffer.write(WRITERS["json"](report) + b"\n")
+        try:
+            sys.stdout.buffer.write(WRITERS["json"](report) + b"\n")
+            sys.stdout.flush()
+        except OSError as exc:  # a closed pipe, a full disk behind a redirect
+            err_console.print(output_error("标准输出 (stdout)", exc), markup=False)
+            return EXIT_INPUT
         print_summary(report, err_console)
     return EXIT_OK if report.passed else EXIT_FAILED
 
@@ -155,7 +167,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             if fmt in WRITERS:
                 step.advance(f"生成 {fmt} 报告")
                 name = f"report{EXTENSIONS.get(fmt, '.' + fmt)}"
-                written.append(write_report(report, fmt, out / name))
+                try:
+                    written.append(write_report(report, fmt, out / name))
+                except OSError as exc:
+                    err_console.print(output_error(out / name, exc), markup=False)
+                    return EXIT_INPUT
     print_summary(report, console)
     console.print(f"\n报告已写入 (reports written) {out.resolve()}：", markup=False)
     for path in written:
