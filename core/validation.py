@@ -430,7 +430,10 @@ def _suspects(
                 if req - present or present - allowed or (t == "special_education" and not present):
                     bad_combos.add((t, p, j))
     flag |= np.fromiter(
-        ((s.get("school_type"), "primary" in s, "junior" in s) in bad_combos for s in schools),
+        (
+            (_text(s.get("school_type")), "primary" in s, "junior" in s) in bad_combos
+            for s in schools
+        ),
         bool,
         n,
     )
@@ -438,9 +441,12 @@ def _suspects(
     def col(items: list[Any], key: str) -> np.ndarray:
         values = [None if b is None else b.get(key) for b in items]
         try:
-            return np.array(values, dtype=float)
+            out = np.array(values, dtype=float)
+            if out.shape == (len(values),):  # an empty list as a value gives shape (n, 0)
+                return out
         except (TypeError, ValueError):
-            return np.array([v if type(v) in (int, float) else None for v in values], dtype=float)
+            pass
+        return np.array([v if type(v) in (int, float) else None for v in values], dtype=float)
 
     total = np.zeros(n)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -470,6 +476,11 @@ def _suspects(
         if head not in ("primary", "junior"):
             flag |= np.fromiter((_dig(s, path) is None for s in schools), bool, n)
     return np.nonzero(flag)[0].tolist()
+
+
+def _text(value: Any) -> str | None:
+    """``value`` if it is a string, else None (keys of sets and dicts must be hashable)."""
+    return value if isinstance(value, str) else None
 
 
 def _dig(record: Any, path: str) -> Any:
@@ -548,7 +559,7 @@ def _duplicate_ids(schools: Sequence[Mapping[str, Any]], where: _Where) -> Itera
 
 
 def _central_schools(schools: Sequence[Mapping[str, Any]], where: _Where) -> Iterator[DataIssue]:
-    ids = {s.get("id") for s in schools if isinstance(s, Mapping)}
+    ids = {_text(s.get("id")) for s in schools if isinstance(s, Mapping)}
     for index, school in enumerate(schools):
         if not isinstance(school, Mapping):
             continue
@@ -587,7 +598,11 @@ def _county_mismatch(
 ) -> Iterator[DataIssue]:
     codes = [c.get("county_code") for c in counties if isinstance(c, Mapping)]
     codes = [c for c in codes if isinstance(c, str)]
-    years = {c.get("year") for c in counties if isinstance(c, Mapping)} - {None}
+    years = {
+        y
+        for y in (c.get("year") for c in counties if isinstance(c, Mapping))
+        if isinstance(y, int) and not isinstance(y, bool)
+    }
     if not codes:
         return
     shown = "、".join(codes)
@@ -627,7 +642,7 @@ def _county_mismatch(
 def _stage_issues(school: Mapping[str, Any], where: _Where, index: int) -> Iterator[DataIssue]:
     if not isinstance(school, Mapping):
         return
-    school_type = school.get("school_type")
+    school_type = _text(school.get("school_type"))
     if school_type not in STAGE_RULES:
         return
     required, allowed = STAGE_RULES[school_type]
