@@ -2,8 +2,9 @@
 
 The example distribution is copied to a temporary folder (so no build/ or
 *.egg-info lands in the checkout), built and pip-installed into a fresh virtual
-environment made with ``--system-site-packages`` (the junheng under test and its
-dependencies are visible there; nothing is downloaded: ``--no-build-isolation
+environment that sees the test interpreter's packages through a ``.pth`` file
+(the junheng under test and its dependencies, never another installation in the
+base Python; nothing is downloaded: ``--no-build-isolation
 --no-deps`` and ``PIP_NO_INDEX``), and then used through that environment's
 ``junheng`` command: ``rulesets list`` shows the plugin's ruleset and
 ``evaluate --ruleset example.quality`` reports the province's thresholds.
@@ -18,6 +19,7 @@ import importlib.util
 import json
 import os
 import shutil
+import site
 import subprocess
 import sys
 import venv
@@ -97,7 +99,7 @@ def test_example_ruleset_overrides_only_what_differs(example_plugin):
 
 @pytest.fixture(scope="module")
 def example_venv(tmp_path_factory):
-    """A venv (system site-packages visible) with the example plugin pip-installed."""
+    """A venv seeing the test interpreter's packages, with the example plugin pip-installed."""
     root = tmp_path_factory.mktemp("example-plugin")
     src = root / "junheng-example-province"
     shutil.copytree(
@@ -112,13 +114,30 @@ def example_venv(tmp_path_factory):
     # without one does the venv need its own (ensurepip, bundled, offline).
     has_pip = importlib.util.find_spec("pip") is not None
     try:
-        venv.EnvBuilder(system_site_packages=True, with_pip=not has_pip, clear=True).create(env_dir)
+        venv.EnvBuilder(system_site_packages=False, with_pip=not has_pip, clear=True).create(
+            env_dir
+        )
     except Exception as exc:  # no venv/ensurepip module, read-only tmp, ...
         pytest.skip(f"cannot create a virtual environment here: {exc!r}")
     bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
     python = bindir / ("python.exe" if os.name == "nt" else "python")
     if not python.exists():
         pytest.skip(f"virtual environment has no interpreter at {python}")
+    # Make the *test interpreter's* packages visible (the junheng under test, its
+    # dependencies, pip/setuptools/wheel) — not the base Python's, which may hold
+    # another junheng or none. addsitedir also runs their .pth files (editable installs).
+    site_dirs = [d for d in site.getsitepackages() if Path(d).is_dir()]
+    venv_site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    (venv_site / "_junheng_test_parent.pth").write_text(
+        "".join(f"import site; site.addsitedir({d!r})\n" for d in site_dirs), "utf-8"
+    )
 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     env.update(
@@ -138,6 +157,10 @@ def example_venv(tmp_path_factory):
     assert install.returncode == 0, (
         "pip could not build/install the example (the build needs setuptools>=61 and wheel "
         "importable by the test interpreter: pip install -e '.[test]')\n" + _explain(install)
+    )
+    seen = _run([str(python), "-c", "import junheng; print(junheng.__file__)"], cwd=root, env=env)
+    assert Path(seen.stdout.strip()) == Path(sys.modules["junheng"].__file__), (
+        "the venv must use the junheng under test\n" + _explain(seen)
     )
     return {"python": python, "env": env, "root": root}
 
