@@ -729,8 +729,10 @@ def _score_result(rs: Ruleset, pts, c: int):
     sc = rs.score
     roots = [n for n in sc.nodes if n.parent is None]
     base = sum(pts[n.meta.id][c] for n in roots if not n.bonus)
-    bonus = sum(pts[n.meta.id][c] for n in roots if n.bonus)
-    bonus = min(bonus, sc.bonus_max) if not math.isnan(bonus) else bonus
+    # a bonus item without a score adds nothing: it can only raise a total, so treating
+    # it as 0 never lets a county pass on missing data
+    bonus = sum(float(np.nan_to_num(pts[n.meta.id][c])) for n in roots if n.bonus)
+    bonus = min(bonus, sc.bonus_max)
     total = base + bonus if roots else NAN
     known = sum(float(np.nan_to_num(pts[n.meta.id][c])) for n in sc.nodes if n.kind != "sum")
     lines = tuple(
