@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import os
 import subprocess
 import sys
@@ -73,3 +74,22 @@ def run_cli(tmp_path: Path):
         )
 
     return run
+
+
+@pytest.fixture(scope="module")
+def sample():
+    """The bundled sample county's (schools, county), freshly parsed for each test module."""
+    from importlib import resources
+
+    folder = resources.files("junheng.sample")
+    schools = json.loads(folder.joinpath("schools.json").read_text("utf-8"))
+    county = json.loads(folder.joinpath("county.json").read_text("utf-8"))
+    return schools, county
+
+
+@pytest.fixture(scope="module")
+def engine():
+    """An Engine with the installed plugins, shared within a test module."""
+    import junheng
+
+    return junheng.Engine()

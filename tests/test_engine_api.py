@@ -1,26 +1,10 @@
 """The Python API: many counties in one call, typed results, input errors."""
 
 import copy
-import json
-from importlib import resources
 
 import pytest
 
 import junheng
-
-SAMPLE = resources.files("junheng.sample")
-
-
-@pytest.fixture(scope="module")
-def sample():
-    schools = json.loads(SAMPLE.joinpath("schools.json").read_text("utf-8"))
-    county = json.loads(SAMPLE.joinpath("county.json").read_text("utf-8"))
-    return schools, county
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return junheng.Engine()
 
 
 def _copy_county(schools, county, code):

@@ -7,34 +7,18 @@ Without Chromium the browser test is skipped with a visible reason (``pytest -ra
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
 import sys
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-import junheng
 from junheng.outputs import render, write_report
 
-SAMPLE = resources.files("junheng.sample")
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-
-
-@pytest.fixture(scope="module")
-def sample():
-    schools = json.loads(SAMPLE.joinpath("schools.json").read_text("utf-8"))
-    county = json.loads(SAMPLE.joinpath("county.json").read_text("utf-8"))
-    return schools, county
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return junheng.Engine()
 
 
 @pytest.fixture(scope="module")

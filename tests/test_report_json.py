@@ -22,18 +22,6 @@ def _schema():
     )
 
 
-@pytest.fixture(scope="module")
-def engine():
-    return junheng.Engine()
-
-
-@pytest.fixture(scope="module")
-def sample():
-    schools = json.loads(SAMPLE.joinpath("schools.json").read_text("utf-8"))
-    county = json.loads(SAMPLE.joinpath("county.json").read_text("utf-8"))
-    return schools, county
-
-
 def _report_json(engine, ruleset, schools, county):
     report = engine.evaluate(ruleset, schools, county)
     # through the writer, so NaN/inf handling (allow_nan=False) is part of what is tested

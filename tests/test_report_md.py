@@ -3,27 +3,7 @@ sheet as GitHub-flavoured Markdown, ready to paste into a 自评报告 draft."""
 
 from __future__ import annotations
 
-import json
-from importlib import resources
-
-import pytest
-
-import junheng
 from junheng.outputs import render
-
-SAMPLE = resources.files("junheng.sample")
-
-
-@pytest.fixture(scope="module")
-def sample():
-    schools = json.loads(SAMPLE.joinpath("schools.json").read_text("utf-8"))
-    county = json.loads(SAMPLE.joinpath("county.json").read_text("utf-8"))
-    return schools, county
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return junheng.Engine()
 
 
 def _tables(md: str) -> list[list[list[str]]]:

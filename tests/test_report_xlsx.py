@@ -36,13 +36,6 @@ OWNER_RULESET = textwrap.dedent(
 
 
 @pytest.fixture(scope="module")
-def sample():
-    schools = json.loads(SAMPLE.joinpath("schools.json").read_text("utf-8"))
-    county = json.loads(SAMPLE.joinpath("county.json").read_text("utf-8"))
-    return schools, county
-
-
-@pytest.fixture(scope="module")
 def engine(tmp_path_factory):
     path = tmp_path_factory.mktemp("rs") / "owner.toml"
     path.write_text(OWNER_RULESET, "utf-8")

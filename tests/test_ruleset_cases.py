@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 
-from junheng.engine import Engine
 from junheng.testing import check_case, load_case
 
 ROOT = Path(__file__).parent / "cases"
@@ -14,11 +13,6 @@ CASES = sorted(
     for p in ROOT.rglob("*.toml")
     if not any(part.startswith("_") for part in p.relative_to(ROOT).parts)
 )
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return Engine()
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: f"{p.parent.name}/{p.stem}")
