@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .fields import county_fields
-from .formula import _kleene_and, _truth, as_division, prev_name
+from .formula import as_division, kleene_and, prev_name, truth
 from .results import (
     CountyResult,
     Criterion,
@@ -141,7 +141,7 @@ def _school_checks(rs: Ruleset, units: Units, env: dict[str, Any]) -> SchoolTabl
             value[rid], threshold[rid] = v, np.full(size, float(rule.min_met))
             met[rid], shortfall[rid], detail[rid] = m, s, d
         else:
-            m = _truth(rule.formula.evaluate(env, size))
+            m = truth(rule.formula.evaluate(env, size))
             value[rid], threshold[rid], met[rid] = m, np.full(size, 1.0), m
             shortfall[rid] = np.where(m == 1.0, 0.0, np.where(m == 0.0, 1.0, NAN))
         met[rid] = np.where(in_stage, met[rid], NAN)
@@ -149,7 +149,7 @@ def _school_checks(rs: Ruleset, units: Units, env: dict[str, Any]) -> SchoolTabl
 
     # a rule that does not apply to a unit's stage neither passes nor fails it
     verdict = [np.where(applies.get(c, True), met[c], 1.0) for c in rs.school_verdict if c in met]
-    passed = _kleene_and(verdict) if verdict else np.full(size, NAN)
+    passed = kleene_and(verdict) if verdict else np.full(size, NAN)
     passed = np.where(units.included, np.broadcast_to(passed, (size,)), NAN)
     return SchoolTable(
         units=units,
@@ -307,7 +307,7 @@ def _multi_year(rs: Ruleset, units: Units, counties) -> dict[str, dict[str, np.n
                         env[prev_name(f)][c] = prev[f]
             for name, value in rs.parameters.items():
                 env[name] = np.full(len(codes), NAN if value is None else value.primary)
-            per_year.append(_truth(rule.condition.evaluate(env, len(codes))))
+            per_year.append(truth(rule.condition.evaluate(env, len(codes))))
         mat = np.vstack(per_year)
         years_met = (mat == 1.0).sum(axis=0).astype(float)
         years_missed = (mat == 0.0).sum(axis=0).astype(float)
@@ -373,7 +373,7 @@ def _counties(
             if lim is not None:
                 cv = groups["composite"][s::2]
                 cv_flags.append(np.where(np.isnan(cv), NAN, (cv <= lim).astype(float)))
-    env["cv_all_met"] = _kleene_and(cv_flags) if cv_flags else np.full(n_c, 1.0)
+    env["cv_all_met"] = kleene_and(cv_flags) if cv_flags else np.full(n_c, 1.0)
 
     multi = _multi_year(rs, units, counties)
     for rid, res in multi.items():
@@ -395,7 +395,7 @@ def _counties(
             m = np.where(np.isnan(v), NAN, ok.astype(float))
             item_values[rid] = v
         elif item.kind == "when":
-            m = _truth(item.formula.evaluate(env, n_c))
+            m = truth(item.formula.evaluate(env, n_c))
         elif item.kind == "all_schools":
             col = table.passed if item.check == "verdict" else table.met[item.check]
             m = _aggregate_units(units, col)
@@ -410,7 +410,7 @@ def _counties(
         item_met[rid] = m
         env[rid] = m
 
-    veto_applies = {rid: _truth(v.when.evaluate(env, n_c)) for rid, v in rs.vetoes.items()}
+    veto_applies = {rid: truth(v.when.evaluate(env, n_c)) for rid, v in rs.vetoes.items()}
     score_pts = _score(rs, env, counties, codes) if rs.score else None
 
     results = []
@@ -702,7 +702,7 @@ def _score(rs: Ruleset, env, counties, codes) -> dict[str, np.ndarray]:
             return pts[nid]
         node = nodes[nid]
         if node.kind == "when":
-            v = node.points * _truth(node.formula.evaluate(env, n_c))
+            v = node.points * truth(node.formula.evaluate(env, n_c))
         elif node.kind == "formula":
             v = np.clip(node.formula.evaluate(env, n_c), 0.0, node.points)
         elif node.kind == "assessed":

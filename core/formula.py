@@ -89,11 +89,11 @@ def _fn_count_true(*args: Value) -> Value:
 
 
 def _fn_all(*args: Value) -> Value:
-    return _kleene_and(list(args))
+    return kleene_and(list(args))
 
 
 def _fn_any(*args: Value) -> Value:
-    return _kleene_or(list(args))
+    return kleene_or(list(args))
 
 
 def _fn_round(x: Value, digits: Value = 0.0) -> Value:
@@ -133,30 +133,32 @@ BUILTIN_FUNCTIONS: dict[str, FormulaFunction] = {
 _SERIES_FORMS = {"prev", "growth"}
 
 
-def _truth(x: Value) -> Value:
+def truth(x: Value) -> Value:
     """Map any value onto 1.0 / 0.0 / NaN."""
     x = np.asarray(x, dtype=float)
     return np.where(np.isnan(x), np.nan, np.where(x != 0.0, 1.0, 0.0))
 
 
-def _kleene_and(values: list[Value]) -> Value:
-    vals = [_truth(v) for v in values]
-    any_false = np.zeros(np.broadcast(*vals).shape, dtype=bool)
-    any_nan = np.zeros_like(any_false)
+def _kleene(values: list[Value], decisive: float) -> Value:
+    """Three-valued and (``decisive`` 0.0) / or (1.0): one decisive operand settles it,
+    otherwise any undefined operand makes the result undefined."""
+    vals = [truth(v) for v in values]
+    any_decisive = np.zeros(np.broadcast(*vals).shape, dtype=bool)
+    any_nan = np.zeros_like(any_decisive)
     for v in vals:
-        any_false |= v == 0.0
+        any_decisive |= v == decisive
         any_nan |= np.isnan(v)
-    return np.where(any_false, 0.0, np.where(any_nan, np.nan, 1.0))
+    return np.where(any_decisive, decisive, np.where(any_nan, np.nan, 1.0 - decisive))
 
 
-def _kleene_or(values: list[Value]) -> Value:
-    vals = [_truth(v) for v in values]
-    any_true = np.zeros(np.broadcast(*vals).shape, dtype=bool)
-    any_nan = np.zeros_like(any_true)
-    for v in vals:
-        any_true |= v == 1.0
-        any_nan |= np.isnan(v)
-    return np.where(any_true, 1.0, np.where(any_nan, np.nan, 0.0))
+def kleene_and(values: list[Value]) -> Value:
+    """False if any is false, else undefined if any is undefined, else true."""
+    return _kleene(values, 0.0)
+
+
+def kleene_or(values: list[Value]) -> Value:
+    """True if any is true, else undefined if any is undefined, else false."""
+    return _kleene(values, 1.0)
 
 
 def _divide(a: Value, b: Value) -> Value:
@@ -341,12 +343,12 @@ class _Compiler:
         if isinstance(node.op, ast.UAdd):
             return operand
         if isinstance(node.op, ast.Not):
-            return lambda env: 1.0 - _truth(operand(env))
+            return lambda env: 1.0 - truth(operand(env))
         self.error(f"不允许的运算符 {_describe(node.op)} (operator not allowed)", node)
 
     def _BoolOp(self, node: ast.BoolOp, depth: int) -> Compiled:
         parts = [self._node(v, depth) for v in node.values]
-        combine = _kleene_and if isinstance(node.op, ast.And) else _kleene_or
+        combine = kleene_and if isinstance(node.op, ast.And) else kleene_or
         return lambda env: combine([p(env) for p in parts])
 
     def _Compare(self, node: ast.Compare, depth: int) -> Compiled:
@@ -359,7 +361,7 @@ class _Compiler:
 
         def compare(env: Env) -> Value:
             vals = [o(env) for o in operands]
-            return _kleene_and([op(vals[i], vals[i + 1]) for i, op in enumerate(ops)])
+            return kleene_and([op(vals[i], vals[i + 1]) for i, op in enumerate(ops)])
 
         return compare
 
@@ -369,7 +371,7 @@ class _Compiler:
         orelse = self._node(node.orelse, depth)
 
         def ifexp(env: Env) -> Value:
-            t = _truth(test(env))
+            t = truth(test(env))
             return np.where(t == 1.0, body(env), np.where(t == 0.0, orelse(env), np.nan))
 
         return ifexp
