@@ -209,6 +209,17 @@ class _Ctx:
     def warning(self, code: str, detail: str, **kw: Any) -> None:
         self.add("warning", code, detail, **kw)
 
+    def unreadable(self, exc: _CellError, raw: Any, info: FieldInfo, **kw: Any) -> None:
+        """A cell that cannot be converted to its field's type: reported, not guessed."""
+        self.error(
+            exc.code,
+            f"值“{_cell_text(raw)}”{exc.problem}，应为{info.expected_text()}，该值未读入。",
+            field_title=info.title,
+            found=raw if isinstance(raw, (str, int, float, bool)) else str(raw),
+            expected=info.expected_text(),
+            **kw,
+        )
+
 
 _JsonHandler = Callable[[Any, _Ctx], ReadResult]
 _TableHandler = Callable[[list[_Row], _Ctx], ReadResult]
@@ -705,15 +716,8 @@ def _schools_from_table(rows: list[_Row], ctx: _Ctx) -> ReadResult:
             try:
                 value = _convert(raw, field)
             except _CellError as exc:
-                ctx.error(
-                    exc.code,
-                    f"值“{_cell_text(raw)}”{exc.problem}，应为{field.expected_text()}，该值未读入。",
-                    row=row_number,
-                    record_id=record_id,
-                    field=field.path,
-                    field_title=field.title,
-                    found=raw if isinstance(raw, (str, int, float, bool)) else str(raw),
-                    expected=field.expected_text(),
+                ctx.unreadable(
+                    exc, raw, field, row=row_number, record_id=record_id, field=field.path
                 )
                 continue
             _set_path(record, field.parts, value)
@@ -849,15 +853,7 @@ def _county_from_table(rows: list[_Row], ctx: _Ctx) -> ReadResult:
         try:
             converted = _convert(value, field)
         except _CellError as exc:
-            ctx.error(
-                exc.code,
-                f"值“{_cell_text(value)}”{exc.problem}，应为{field.expected_text()}，该值未读入。",
-                row=row_number,
-                field=shown,
-                field_title=field.title,
-                found=value if isinstance(value, (str, int, float, bool)) else str(value),
-                expected=field.expected_text(),
-            )
+            ctx.unreadable(exc, value, field, row=row_number, field=shown)
             continue
         field_rows[shown] = row_number
         if year is not None:
