@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .bulk import gc_paused
 from .fields import county_fields
 from .formula import as_division, kleene_and, prev_name, truth
 from .results import (
@@ -78,14 +79,17 @@ def evaluate(
 ) -> Report:
     """Evaluate ``schools`` (validated records) and the county records keyed by county code."""
     counties = counties or {}
-    units = build_units(schools, ruleset.preparation, ruleset.stages, fields=_fields_read(ruleset))
-    env: dict[str, Any] = dict(units.columns)
-    for name, value in ruleset.parameters.items():
-        env[name] = _stage_array(units, value)
+    with gc_paused():
+        units = build_units(
+            schools, ruleset.preparation, ruleset.stages, fields=_fields_read(ruleset)
+        )
+        env: dict[str, Any] = dict(units.columns)
+        for name, value in ruleset.parameters.items():
+            env[name] = _stage_array(units, value)
 
-    table = _school_checks(ruleset, units, env)
-    groups = _group_stats(ruleset, units, env)
-    county_results = _counties(ruleset, units, table, groups, counties)
+        table = _school_checks(ruleset, units, env)
+        groups = _group_stats(ruleset, units, env)
+        county_results = _counties(ruleset, units, table, groups, counties)
     return Report(
         ruleset=ruleset,
         counties=tuple(county_results),

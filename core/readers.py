@@ -63,6 +63,7 @@ try:
 except ImportError:  # pragma: no cover - orjson is a dependency; json is the fallback
     orjson = None
 
+from junheng.bulk import gc_paused
 from junheng.fields import (
     FieldCatalogue,
     FieldInfo,
@@ -273,16 +274,19 @@ def _read(path: Path, from_json: _JsonHandler, from_table: _TableHandler) -> Rea
         return failed()
 
     if ext == ".json":
-        text = _decode(data, ctx)
-        if text is None:
-            return failed()
-        parsed = _parse_json(text, ctx)
-        if parsed is None:
-            return failed()
-        doc, duplicates = parsed
-        result = from_json(doc, ctx)
-        if duplicates:
-            _report_duplicate_keys(result, duplicates, ctx)
+        with gc_paused():
+            parsed = _parse_large_json(data)
+            if parsed is None:
+                text = _decode(data, ctx)
+                if text is None:
+                    return failed()
+                parsed = _parse_json(text, ctx)
+                if parsed is None:
+                    return failed()
+            doc, duplicates = parsed
+            result = from_json(doc, ctx)
+            if duplicates:
+                _report_duplicate_keys(result, duplicates, ctx)
     else:
         rows = _csv_rows(data, ctx) if ext == ".csv" else _xlsx_rows(path, data, ctx)
         if rows is None:
@@ -342,6 +346,22 @@ def _loads(text: str, duplicates: list[tuple[dict[str, Any], list[str]]] | None 
         parse_float=_finite_float,
         object_pairs_hook=pairs_hook,
     )
+
+
+def _parse_large_json(data: bytes) -> tuple[Any, list[tuple[dict[str, Any], list[str]]]] | None:
+    """A large UTF-8 file parsed by orjson straight from its bytes, or None.
+
+    Decoding a national file to ``str`` first costs a second copy of it and makes
+    orjson encode it back to UTF-8 (2.3 s instead of 0.9 s for 210,000 schools).
+    None (a small file, one that is not UTF-8, anything orjson refuses) sends the file down
+    the text path, whose decoding and error messages are the reference.
+    """
+    if orjson is None or len(data) <= DUPLICATE_KEY_CHECK_BYTES:
+        return None
+    try:
+        return orjson.loads(data.removeprefix(codecs.BOM_UTF8)), []
+    except orjson.JSONDecodeError:
+        return None
 
 
 def _parse_json(text: str, ctx: _Ctx) -> tuple[Any, list[tuple[dict[str, Any], list[str]]]] | None:

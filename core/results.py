@@ -176,41 +176,65 @@ class SchoolTable:
 
     def to_list(self) -> list[dict[str, Any]]:
         """The report's ``schools`` array; built from columns without per-check objects."""
-        u = self.units
-        idx = np.nonzero(u.included)[0]
-        cols = {}
-        for cid in self.check_ids:
-            cols[cid] = (
-                _json_floats(self.value[cid][idx]),
-                _json_floats(self.threshold[cid][idx]),
-                _json_bools(self.met[cid][idx]),
-                _json_floats(self.shortfall[cid][idx]),
-                self._unit(cid),
-                self.detail.get(cid),
-            )
-        passed = _json_bools(self.passed[idx])
-        out = []
-        for k, i in enumerate(idx.tolist()):
-            checks = {}
-            for cid, (v, t, m, s, unit, det) in cols.items():
-                c = {"value": v[k], "threshold": t[k], "met": m[k], "shortfall": s[k], "unit": unit}
-                if det is not None and det[i]:
-                    c["detail"] = det[i]
-                checks[cid] = c
-            out.append(
-                {
-                    "id": u.ids[i],
-                    "name": u.names[i],
-                    "county_code": u.county_codes[int(u.county_index[i])],
-                    "school_type": u.school_types[i],
-                    "stage": STAGES[int(u.stage[i])],
-                    "passed": passed[k],
-                    "checks": checks,
-                }
-            )
-        return out
+        return [row for chunk in self.iter_dicts() for row in chunk]
 
-    def _unit(self, cid: str) -> str:
+    def iter_dicts(self, chunk_size: int = 8192) -> Iterator[list[dict[str, Any]]]:
+        """The ``schools`` array of :meth:`to_list` in lists of up to ``chunk_size`` rows.
+
+        What the JSON writer streams: a national report never holds all ~3 million
+        check dicts at once. Columns become Python values a chunk at a time, with
+        whole-column conversions (undefined → None) instead of per-value tests.
+        """
+        u = self.units
+        included = np.nonzero(u.included)[0]
+        units = {cid: self.unit_of(cid) for cid in self.check_ids}
+        stage_names = np.array(STAGES, dtype=object)
+        codes = np.array(u.county_codes, dtype=object)
+        for start in range(0, included.size, chunk_size):
+            idx = included[start : start + chunk_size]
+            per_check = []
+            for cid in self.check_ids:
+                unit = units[cid]
+                checks = [
+                    {"value": v, "threshold": t, "met": m, "shortfall": s, "unit": unit}
+                    for v, t, m, s in zip(
+                        _json_floats(self.value[cid][idx]),
+                        _json_floats(self.threshold[cid][idx]),
+                        _json_bools(self.met[cid][idx]),
+                        _json_floats(self.shortfall[cid][idx]),
+                        strict=True,
+                    )
+                ]
+                det = self.detail.get(cid)
+                if det is not None:
+                    for k, text in enumerate(det[idx].tolist()):
+                        if text:
+                            checks[k]["detail"] = text
+                per_check.append(checks)
+            yield [
+                {
+                    "id": sid,
+                    "name": name,
+                    "county_code": code,
+                    "school_type": school_type,
+                    "stage": stage,
+                    "passed": passed,
+                    "checks": dict(zip(self.check_ids, row, strict=True)),
+                }
+                for sid, name, code, school_type, stage, passed, row in zip(
+                    u.ids[idx].tolist(),
+                    u.names[idx].tolist(),
+                    codes[u.county_index[idx]].tolist(),
+                    u.school_types[idx].tolist(),
+                    stage_names[u.stage[idx]].tolist(),
+                    _json_bools(self.passed[idx]),
+                    zip(*per_check, strict=True) if per_check else ((),) * idx.size,
+                    strict=True,
+                )
+            ]
+
+    def unit_of(self, cid: str) -> str:
+        """The unit of check ``cid``'s shortfall (an indicator's total unit; ``项`` for rules)."""
         ind = self.ruleset.indicators.get(cid)
         if ind is None:
             return "项"
@@ -218,11 +242,24 @@ class SchoolTable:
 
 
 def _json_floats(a: np.ndarray) -> list[float | None]:
-    return [None if x != x or x in (math.inf, -math.inf) else x for x in a.tolist()]
+    """Floats as Python values; NaN and ±inf (undefined) as None."""
+    a = np.asarray(a, dtype=float)
+    finite = np.isfinite(a)
+    if finite.all():
+        return a.tolist()
+    out = a.astype(object)
+    out[~finite] = None
+    return out.tolist()
+
+
+_BOOL_OR_NONE = np.array([False, True, None], dtype=object)
 
 
 def _json_bools(a: np.ndarray) -> list[bool | None]:
-    return [None if x != x else x == 1.0 for x in a.tolist()]
+    """1.0 → True, NaN → None, anything else → False."""
+    a = np.asarray(a, dtype=float)
+    code = np.where(np.isnan(a), 2, a == 1.0).astype(np.intp)
+    return _BOOL_OR_NONE[code].tolist()
 
 
 @attrs.frozen
@@ -446,12 +483,14 @@ class Report:
                     out[cid]["formula"] = r.formula.text if r.formula else None
         return out
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, schools: bool = True) -> dict[str, Any]:
+        """The CONTRACT.md report as plain data. ``schools=False`` leaves the ``schools``
+        array empty (the JSON writer streams it from :meth:`SchoolTable.iter_dicts`)."""
         return {
             "ruleset": {**self.ruleset.describe(), "unverified": self.ruleset.unverified_count()},
             "provenance": dict(self.provenance),
             "counties": [c.to_dict() for c in self.counties],
-            "schools": self.schools.to_list(),
+            "schools": self.schools.to_list() if schools else [],
             "excluded_schools": self.schools.excluded(),
             "rules": self.rules_catalogue(),
             "data_issues": [

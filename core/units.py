@@ -21,10 +21,10 @@ from typing import Any
 import attrs
 import numpy as np
 
+from .bulk import float_columns, pluck
 from .fields import school_fields
 from .ruleset import SCHOOL_TYPES, STAGES, Preparation
 
-NAN = float("nan")
 _EMPTY: Mapping[str, Any] = {}
 
 
@@ -71,42 +71,6 @@ class Units:
         return STAGES[int(self.stage[i])]
 
 
-def _floats(values: list[Any]) -> np.ndarray:
-    """A float column; absent values are NaN. Validated records hold only numbers here,
-    so the fast path is one C-level conversion; anything else falls back per value."""
-    try:
-        return np.array(values, dtype=float)
-    except (TypeError, ValueError):
-        return np.fromiter((_num(v) for v in values), dtype=float, count=len(values))
-
-
-def _column(records: Sequence[Mapping[str, Any]], key: str) -> np.ndarray:
-    return _floats([r.get(key, NAN) for r in records])
-
-
-def _num(v: Any) -> float:
-    if v is None or isinstance(v, str):
-        return NAN
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return NAN
-
-
-def _table(items: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> dict[str, np.ndarray]:
-    """Float columns for ``keys``, visiting each record once (row-wise: a national batch is
-    memory-bound, so one pass over the dicts beats one pass per field). Absent values are
-    NaN; anything that is not a number falls back to the per-column conversion."""
-    if not keys:
-        return {}
-    rows = [tuple(map(item.get, keys)) for item in items]
-    try:
-        table = np.array(rows, dtype=float).reshape(len(items), len(keys))
-    except (TypeError, ValueError):
-        return {k: _column(items, k) for k in keys}
-    return {k: np.ascontiguousarray(table[:, j]) for j, k in enumerate(keys)}
-
-
 def build_units(
     records: Sequence[Mapping[str, Any]],
     prep: Preparation,
@@ -127,21 +91,24 @@ def build_units(
         stage_fields = [f for f in stage_fields if f in fields or f in ("students", "classes")]
         wide_fields = [f for f in wide_fields if f in fields]
 
-    types = np.array([r.get("school_type", "") for r in records], dtype=object)
-    ids = np.array([str(r.get("id", "")) for r in records], dtype=object)
-    names = np.array([r.get("name", "") for r in records], dtype=object)
-    county_raw = [str(r.get("county_code", "")) for r in records]
+    type_col, id_col, name_col, county_col, *block_cols = pluck(
+        records, ("school_type", "id", "name", "county_code", *STAGES)
+    )
+    types = np.array(["" if t is None else t for t in type_col], dtype=object)
+    ids = np.array([str("" if v is None else v) for v in id_col], dtype=object)
+    names = np.array(["" if v is None else v for v in name_col], dtype=object)
+    county_raw = [str("" if v is None else v) for v in county_col]
     county_codes, county_idx = np.unique(np.array(county_raw, dtype=object), return_inverse=True)
     county_idx = county_idx.astype(np.int64)
 
-    blocks = {s: [r.get(s) or _EMPTY for r in records] for s in STAGES}
+    blocks = {s: [b or _EMPTY for b in col] for s, col in zip(STAGES, block_cols, strict=True)}
     has = {s: np.fromiter((b is not _EMPTY for b in blocks[s]), bool, n) for s in STAGES}
-    stage_cols = {s: _table(blocks[s], stage_fields) for s in STAGES}
+    stage_cols = {s: float_columns(blocks[s], stage_fields) for s in STAGES}
     students = {s: np.where(has[s], stage_cols[s]["students"], 0.0) for s in STAGES}
     school_students = students["primary"] + students["junior"]
     classes = {s: np.where(has[s], stage_cols[s]["classes"], 0.0) for s in STAGES}
     school_classes = classes["primary"] + classes["junior"]
-    wide = _table(records, wide_fields)
+    wide = float_columns(records, wide_fields)
 
     parts: list[dict[str, np.ndarray]] = []
     for code, s in enumerate(STAGES):

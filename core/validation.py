@@ -33,6 +33,7 @@ try:  # the fast schema backend (Rust); plain jsonschema stays the reference and
 except ImportError:  # pragma: no cover - exercised by the fallback test via monkeypatch
     jsonschema_rs = None
 
+from junheng.bulk import float_columns, gc_paused, pluck
 from junheng.fields import (
     FieldCatalogue,
     county_fields,
@@ -137,29 +138,31 @@ def validate(
         _where(county_file, county_rows, "县"), field_rows=tuple(county_field_rows)
     )
 
-    issues: list[DataIssue] = []
-    catalogue = school_fields()
-    valid = _valid_flags(schools, "school")
-    for index, school in enumerate(schools):
-        if valid[index]:
-            continue  # the fast backend proved it valid: jsonschema would find nothing
-        found = list(_schema_issues(school, "school", catalogue, school_where, index))
-        valid[index] = not found
-        issues.extend(found)
-    for index, record in enumerate(counties):
-        issues.extend(_schema_issues(record, "county", county_fields(), county_where, index))
+    with gc_paused():
+        issues: list[DataIssue] = []
+        catalogue = school_fields()
+        valid = _valid_flags(schools, "school")
+        for index, school in enumerate(schools):
+            if valid[index]:
+                continue  # the fast backend proved it valid: jsonschema would find nothing
+            found = list(_schema_issues(school, "school", catalogue, school_where, index))
+            valid[index] = not found
+            issues.extend(found)
+        for index, record in enumerate(counties):
+            issues.extend(_schema_issues(record, "county", county_fields(), county_where, index))
 
-    issues.extend(_duplicate_ids(schools, school_where))
-    issues.extend(_central_schools(schools, school_where))
-    issues.extend(_county_mismatch(schools, counties, school_where))
-    for index in _suspects(schools, valid, required_fields):
-        school = schools[index]
-        issues.extend(_stage_issues(school, school_where, index))
-        issues.extend(_implausible(school, school_where, index))
-        if required_fields:
-            issues.extend(_missing_fields(school, required_fields, school_where, index))
-    for index, record in enumerate(counties):
-        issues.extend(_finance_years(record, county_where, index))
+        if _cross_record_suspect(schools, counties):
+            issues.extend(_duplicate_ids(schools, school_where))
+            issues.extend(_central_schools(schools, school_where))
+            issues.extend(_county_mismatch(schools, counties, school_where))
+        for index in _suspects(schools, valid, required_fields):
+            school = schools[index]
+            issues.extend(_stage_issues(school, school_where, index))
+            issues.extend(_implausible(school, school_where, index))
+            if required_fields:
+                issues.extend(_missing_fields(school, required_fields, school_where, index))
+        for index, record in enumerate(counties):
+            issues.extend(_finance_years(record, county_where, index))
     return issues
 
 
@@ -404,6 +407,13 @@ def _show(value: Any) -> str:
 # --------------------------------------------------------------------------- beyond the schema
 
 _PAIR_FIELDS = sorted({f for a, b, _ in _STAGE_PAIRS for f in (a, b)} | {"students", "classes"})
+_PER_STUDENT_LIMITS = (
+    ("equipment_value_yuan", EQUIPMENT_PER_STUDENT_LIMIT),
+    ("teaching_room_area_m2", AREA_PER_STUDENT_LIMIT),
+)
+_FUNDS_PAIR = ("teacher_training_funds_yuan", "public_funds_yuan")
+_ABSENT = object()  # a key not in the record (unlike a key holding null)
+_NO_BLOCK: Mapping[str, Any] = {}
 
 
 def _suspects(
@@ -429,52 +439,51 @@ def _suspects(
                 present = {s for s, h in (("primary", p), ("junior", j)) if h}
                 if req - present or present - allowed or (t == "special_education" and not present):
                     bad_combos.add((t, p, j))
+    required = required or set()
+    top_required = sorted(p for p in required if "." not in p)
+    deep_required = sorted(
+        p for p in required if "." in p and p.split(".", 1)[0] not in ("primary", "junior")
+    )
+    types, primary, junior, *required_cols = pluck(
+        schools, ("school_type", "primary", "junior", *top_required), _ABSENT
+    )
     flag |= np.fromiter(
         (
-            (_text(s.get("school_type")), "primary" in s, "junior" in s) in bad_combos
-            for s in schools
+            (_text(t), p is not _ABSENT, j is not _ABSENT) in bad_combos
+            for t, p, j in zip(types, primary, junior, strict=True)
         ),
         bool,
         n,
     )
-
-    def col(items: list[Any], key: str) -> np.ndarray:
-        values = [None if b is None else b.get(key) for b in items]
-        try:
-            out = np.array(values, dtype=float)
-            if out.shape == (len(values),):  # an empty list as a value gives shape (n, 0)
-                return out
-        except (TypeError, ValueError):
-            pass
-        return np.array([v if type(v) in (int, float) else None for v in values], dtype=float)
+    for col in required_cols:
+        flag |= np.fromiter((v is None or v is _ABSENT for v in col), bool, n)
 
     total = np.zeros(n)
     with np.errstate(invalid="ignore", divide="ignore"):
-        for stage in ("primary", "junior"):
-            blocks = [s.get(stage) for s in schools]
-            blocks = [b if type(b) is dict else None for b in blocks]
-            has = np.fromiter((b is not None for b in blocks), bool, n)
-            cols = {f: col(blocks, f) for f in _PAIR_FIELDS}
+        for stage, raw in (("primary", primary), ("junior", junior)):
+            blocks = [b if type(b) is dict else _NO_BLOCK for b in raw]
+            has = np.fromiter((b is not _NO_BLOCK for b in blocks), bool, n)
+            keys = list(_PAIR_FIELDS)
+            keys += sorted(
+                {p.split(".", 1)[1] for p in required if p.startswith(f"{stage}.")} - set(keys)
+            )
+            cols = float_columns(blocks, keys)
             for a, b, _ in _STAGE_PAIRS:
                 flag |= cols[a] > cols[b]
             students = cols["students"]
             flag |= (students > 0) & (cols["classes"] == 0)
             total += np.where(students >= 0, students, 0.0)
-            for path in required or ():
+            for path in required:
                 head, _, key = path.partition(".")
                 if head == stage and key:
-                    c = cols[key] if key in cols else col(blocks, key)
-                    flag |= has & np.isnan(c)
-        for key, limit in (
-            ("equipment_value_yuan", EQUIPMENT_PER_STUDENT_LIMIT),
-            ("teaching_room_area_m2", AREA_PER_STUDENT_LIMIT),
-        ):
-            flag |= (total > 0) & (col(schools, key) / total > limit)
-        flag |= col(schools, "teacher_training_funds_yuan") > col(schools, "public_funds_yuan")
-    for path in required or ():
-        head = path.split(".", 1)[0]
-        if head not in ("primary", "junior"):
-            flag |= np.fromiter((_dig(s, path) is None for s in schools), bool, n)
+                    flag |= has & np.isnan(cols[key])
+        wide = float_columns(schools, [k for k, _ in _PER_STUDENT_LIMITS] + list(_FUNDS_PAIR))
+        for key, limit in _PER_STUDENT_LIMITS:
+            flag |= (total > 0) & (wide[key] / total > limit)
+        training, funds = (wide[k] for k in _FUNDS_PAIR)
+        flag |= training > funds
+    for path in deep_required:
+        flag |= np.fromiter((_dig(s, path) is None for s in schools), bool, n)
     return np.nonzero(flag)[0].tolist()
 
 
@@ -533,6 +542,36 @@ def _issue(
         found=found,
         expected=expected,
     )
+
+
+def _cross_record_suspect(schools: Sequence[Any], counties: Sequence[Mapping[str, Any]]) -> bool:
+    """False when the cross-record rules below certainly find nothing (checked on whole sets).
+
+    Unique ids, every central school id another school's id, every county code and
+    year the county records': the usual national batch, settled in one pass
+    instead of three record-by-record walks. Anything else runs the exact rules.
+    """
+    if not all(type(s) is dict for s in schools):
+        return True
+    ids, centrals, codes, years = pluck(schools, ("id", "central_school_id", "county_code", "year"))
+    try:  # an unhashable value (invalid data) makes the set operations raise: suspect
+        id_set = set(ids)
+        if len(id_set) != len(ids) or any(type(v) is not str for v in ids):
+            return True
+        if any(
+            c is not None and (c == i or c not in id_set)
+            for c, i in zip(centrals, ids, strict=True)
+        ):
+            return True
+        if not counties:
+            return False
+        county_codes = {c.get("county_code") for c in counties if isinstance(c, Mapping)}
+        county_years = {c.get("year") for c in counties if isinstance(c, Mapping)}
+        return not set(codes) <= county_codes or (
+            len(county_years) == 1 and not set(years) <= county_years
+        )
+    except TypeError:
+        return True
 
 
 def _duplicate_ids(schools: Sequence[Mapping[str, Any]], where: _Where) -> Iterator[DataIssue]:

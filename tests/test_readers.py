@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from junheng import readers
 from junheng.readers import read_county, read_schools
 
 EN_HEADER = "id,name,county_code,year,school_type,primary.students,primary.classes,primary.teachers"
@@ -353,3 +354,24 @@ def test_county_xlsx_bad_value(tmp_path):
     assert result.records == [{"county_code": "360121"}]
     (issue,) = result.issues
     assert (issue.code, issue.row, issue.field) == ("schema.type", 2, "items.teacher_rotation_pct")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix"),
+    [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("gb18030", b""), ("utf-16", b"")],
+)
+def test_large_json_from_bytes_or_the_text_path(tmp_path, monkeypatch, school, encoding, prefix):
+    """Large files go to orjson as bytes; what it refuses takes the decoding text path."""
+    monkeypatch.setattr(readers, "DUPLICATE_KEY_CHECK_BYTES", 10)
+    records = [school(name="青溪县实验小学"), school(id="360121-002")]
+    path = tmp_path / "schools.json"
+    path.write_bytes(prefix + json.dumps(records, ensure_ascii=False).encode(encoding))
+    result = read_schools(path)
+    assert result.issues == [] and result.records == records
+
+
+def test_large_truncated_json_reports_the_standard_librarys_position(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "DUPLICATE_KEY_CHECK_BYTES", 10)
+    path = _write(tmp_path / "schools.json", '[\n{"id": "a",\n "name": ')
+    (issue,) = read_schools(path).issues
+    assert issue.code == "parse" and "第3行" in issue.message

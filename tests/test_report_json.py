@@ -3,6 +3,7 @@ the report emits is described, and provenance says which engine, ruleset and inp
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from importlib import resources
@@ -198,3 +199,34 @@ def test_demo_writes_every_format_and_prints_where(run_cli, tmp_path):
         assert f"  {name}" in done.stdout
         assert (out / name).stat().st_size > 1000
     assert "未通过" in done.stdout and done.stderr == ""  # no progress bar when not a terminal
+
+
+@pytest.mark.parametrize(
+    "ruleset", ["national.quality.2017", "national.basic.2012", "jiangxi.quality", "gansu.basic"]
+)
+def test_streamed_json_is_the_report_dict_one_school_per_line(engine, sample, ruleset):
+    """The writer formats school lines from columns; they must say what to_dict says."""
+    schools, county = copy.deepcopy(sample)
+    # text JSON must escape, a %-sign the line template must not read as a placeholder,
+    # and a missing number so some values are undefined (null)
+    schools[0]["name"] = 'a "quoted" \\ 100% 名\n'
+    schools[1]["county_code"] = county["county_code"]
+    del schools[2]["sports_area_m2"]
+    report = engine.evaluate(ruleset, schools, county, validate_input=False)
+    text = render(report, "json")
+    assert json.loads(text) == report.to_dict()
+    lines = [line for line in text.split(b"\n") if line.startswith(b'    {"id":')]
+    assert [json.loads(line.rstrip(b","))["id"] for line in lines] == [
+        s["id"] for s in report.to_dict()["schools"]
+    ]
+    if report.schools.detail:  # rulesets with a k-of-n rule explain it per school
+        assert any("detail" in c for s in json.loads(text)["schools"] for c in s["checks"].values())
+    assert b"null" in b"".join(lines)
+
+
+def test_streamed_json_with_no_school_units(engine, sample):
+    schools, county = sample
+    point = next(s for s in schools if s["school_type"] == "teaching_point")
+    report = engine.evaluate("national.quality.2017", [point], county, validate_input=False)
+    doc = json.loads(render(report, "json"))
+    assert doc == report.to_dict() and doc["schools"] == [] and doc["excluded_schools"]

@@ -16,7 +16,6 @@ from junheng.cli._common import (
     EXIT_FAILED,
     EXIT_INPUT,
     EXIT_OK,
-    atomic_write_bytes,
     console,
     err_console,
     output_error,
@@ -123,14 +122,17 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             provenance={"inputs": inputs},
         )
         step.advance(f"生成 {args.format} 报告")
-        data = WRITERS[args.format](report) if args.output else None
+        write_failed: OSError | None = None
+        if args.output:
+            try:
+                write_report(report, args.format, args.output)
+            except OSError as exc:
+                write_failed = exc
     for problem in report.provenance.get("plugin_problems", []):
         err_console.print(f"[yellow]插件 {escape(problem)}（评估未受影响）[/]", markup=True)
     if args.output:
-        try:
-            atomic_write_bytes(args.output, data)
-        except OSError as exc:
-            err_console.print(output_error(args.output, exc), markup=False)
+        if write_failed is not None:
+            err_console.print(output_error(args.output, write_failed), markup=False)
             return EXIT_INPUT
         print_summary(report, err_console)
         err_console.print(f"报告已写入 {args.output}")

@@ -5,6 +5,8 @@ API use; formats register themselves in :data:`WRITERS` (format → ``render(rep
 -> bytes``). Each renderer builds the whole file in memory first, so a failure
 while rendering never touches the target; the bytes are then written to a
 temporary file next to the target and moved onto it (:mod:`junheng.atomic`).
+Formats in :data:`STREAMERS` (JSON) are written piece by piece into that
+temporary file instead; a failure part-way still leaves the target untouched.
 
 Heavy libraries (matplotlib, jinja2, openpyxl) are imported only when their
 format is rendered, so ``import junheng`` and the JSON path stay light.
@@ -13,13 +15,15 @@ format is rendered, so ``import junheng`` and the JSON path stay light.
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
-from ..atomic import atomic_write_bytes
+from ..atomic import atomic_path, atomic_write_bytes
 from ..results import Report
 
-__all__ = ["EXTENSIONS", "WRITERS", "render", "write_report"]
+__all__ = ["EXTENSIONS", "STREAMERS", "WRITERS", "render", "write_report"]
 
 
 def _lazy(module: str) -> Callable[[Report], bytes]:
@@ -38,6 +42,15 @@ WRITERS: dict[str, Callable[[Report], bytes]] = {
     "md": _lazy("markdown"),
 }
 
+
+def _json_streamer(report: Report, out: BinaryIO) -> None:
+    importlib.import_module(f"{__name__}.json_report").write(report, out)
+
+
+#: formats written piece by piece into the temporary file (a national JSON report is
+#: hundreds of MiB; it never has to exist in memory whole)
+STREAMERS: dict[str, Callable[[Report, BinaryIO], None]] = {"json": _json_streamer}
+
 EXTENSIONS = {"json": ".json", "html": ".html", "xlsx": ".xlsx", "md": ".md"}
 
 
@@ -50,6 +63,12 @@ def render(report: Report, fmt: str) -> bytes:
 
 def write_report(report: Report, fmt: str, path: str | Path) -> Path:
     """Render ``report`` in ``fmt`` and write it to ``path`` atomically."""
+    if fmt in STREAMERS:
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            STREAMERS[fmt](report, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return Path(path)
     data = render(report, fmt)
     atomic_write_bytes(path, data)
     return Path(path)

@@ -1,23 +1,37 @@
 """The JSON report (CONTRACT.md shape, described by ``schemas/report.schema.json``).
 
-Serialised with orjson when installed (a national report is hundreds of MiB:
-the standard library takes ~30 s for 210,000 schools, orjson ~1 s), as UTF-8
-with two-space indentation; the standard library (same indentation and key
-order) is the fallback. Undefined values are already ``None`` in
-:meth:`Report.to_dict` (were a NaN to slip through, orjson writes ``null``).
+UTF-8 with two-space indentation, serialised with orjson (a national report is
+hundreds of MiB: the standard library takes ~30 s for 210,000 schools). The
+``schools`` array is streamed: :func:`write` serialises everything else once,
+then the schools a chunk at a time from :meth:`SchoolTable.iter_dicts`, so the
+~3 million check dicts of a national report never exist at once. Each school is
+one compact line (``grep`` finds a school's whole result); the rest of the
+document is indented. The file parses to exactly ``report.to_dict()``
+(``tests/test_outputs.py`` holds the two side by side). Undefined values are
+``None`` in the dicts, ``null`` in the file. Without orjson the standard library
+renders the same document (same indentation and key order) in one piece.
 """
 
 from __future__ import annotations
 
+import io
 import json
-from typing import Any
+import re
+from concurrent.futures import ThreadPoolExecutor
+from typing import IO, Any
 
-from ..results import Report
+import numpy as np
+
+from ..bulk import gc_paused
+from ..results import Report, SchoolTable
+from ..ruleset import STAGES
 
 try:
     import orjson
 except ImportError:  # pragma: no cover - orjson is a dependency; json is the fallback
     orjson = None
+
+_MARK = "\x00junheng:schools\x00"  # stands in for the schools array while the rest is dumped
 
 
 def _default(obj: Any) -> Any:
@@ -28,18 +42,129 @@ def _default(obj: Any) -> Any:
 
 
 def render(report: Report) -> bytes:
-    doc = report.to_dict()
-    if orjson is not None:
-        try:
-            out = orjson.dumps(
-                doc,
-                default=_default,
-                option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY,
+    """The whole report as bytes (what :func:`write` streams)."""
+    buffer = io.BytesIO()
+    write(report, buffer)
+    return buffer.getvalue()
+
+
+def write(report: Report, out: IO[bytes]) -> None:
+    """Stream the report to the binary file ``out``."""
+    if orjson is None:  # pragma: no cover - orjson is a dependency
+        doc = report.to_dict()
+        text = json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False, default=_default)
+        out.write(text.encode("utf-8"))
+        return
+    option = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+    with gc_paused(), ThreadPoolExecutor(1, thread_name_prefix="junheng-json") as writer:
+        doc = report.to_dict(schools=False)
+        doc["schools"] = _MARK
+        # the top-level key sits at indent 2 after a real newline, which no string
+        # value can contain unescaped: this split point is unique
+        key = b'\n  "schools": '
+        head, tail = orjson.dumps(doc, default=_default, option=option).split(
+            key + orjson.dumps(_MARK)
+        )
+        pending = writer.submit(out.write, head + key)
+        table = report.schools
+        included = np.nonzero(table.units.included)[0]
+        template = _line_template(table)
+        opening = b"[\n    "
+        for start in range(0, included.size, _CHUNK):
+            lines = _school_lines(table, included[start : start + _CHUNK], template)
+            block = opening + b",\n    ".join(lines)
+            pending.result()  # the file write runs beside the next chunk's formatting
+            pending = writer.submit(out.write, block)
+            opening = b",\n    "
+        pending.result()
+        out.write((b"[]" if opening.startswith(b"[") else b"\n  ]") + tail)
+
+
+# --------------------------------------------------------------------------- school lines
+#
+# One school unit per line, in the key order of SchoolTable.iter_dicts, formatted
+# without building its ~14 dicts: each column becomes JSON tokens in one C-level
+# call (orjson on a float array; a lookup for booleans), and a bytes %-template
+# fills a line per unit. tests/test_outputs.py proves the lines parse to iter_dicts.
+
+_CHUNK = 16384
+_BOOL_TOKENS = np.array([b"false", b"true", b"null"], dtype=object)
+_MUST_ESCAPE = re.compile('["\\\x00-\x1f]')  # what JSON escapes inside a string
+
+
+def _literal(value: str) -> bytes:
+    """``value`` as a JSON string, safe inside a %-template."""
+    return orjson.dumps(value).replace(b"%", b"%%")
+
+
+def _line_template(table: SchoolTable) -> bytes:
+    parts = [
+        b'{"id":"%s","name":"%s","county_code":"%s","school_type":"%s","stage":"%s",'
+        b'"passed":%s,"checks":{'
+    ]
+    for k, cid in enumerate(table.check_ids):
+        unit = b',"unit":' + _literal(table.unit_of(cid))
+        tail = b"%s}" if cid in table.detail else unit + b"}"
+        parts.append(
+            (b"," if k else b"")
+            + _literal(cid)
+            + b':{"value":%s,"threshold":%s,"met":%s,"shortfall":%s'
+            + tail
+        )
+    parts.append(b"}}")
+    return b"".join(parts)
+
+
+def _school_lines(table: SchoolTable, idx: np.ndarray, template: bytes) -> list[bytes]:
+    u = table.units
+    columns = [
+        _string_tokens(u.ids[idx].tolist()),
+        _string_tokens(u.names[idx].tolist()),
+        _indexed(_string_tokens(list(u.county_codes)), u.county_index[idx]),
+        _string_tokens(u.school_types[idx].tolist()),
+        _indexed(_string_tokens(list(STAGES)), u.stage[idx]),
+        _bool_tokens(table.passed[idx]),
+    ]
+    for cid in table.check_ids:
+        columns += [
+            _float_tokens(table.value[cid][idx]),
+            _float_tokens(table.threshold[cid][idx]),
+            _bool_tokens(table.met[cid][idx]),
+            _float_tokens(table.shortfall[cid][idx]),
+        ]
+        if cid in table.detail:
+            unit = b',"unit":' + orjson.dumps(table.unit_of(cid))
+            columns.append(
+                [
+                    unit + b',"detail":' + orjson.dumps(text) if text else unit
+                    for text in table.detail[cid][idx].tolist()
+                ]
             )
-        except TypeError:
-            pass
-        else:
-            return out
-    return json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False, default=_default).encode(
-        "utf-8"
+    return [template % row for row in zip(*columns, strict=True)]
+
+
+def _float_tokens(a: np.ndarray) -> list[bytes]:
+    """JSON numbers (NaN and ±inf → null), exactly as orjson writes Python floats."""
+    text = orjson.dumps(
+        np.ascontiguousarray(a, dtype=np.float64), option=orjson.OPT_SERIALIZE_NUMPY
     )
+    return text[1:-1].split(b",") if len(text) > 2 else []
+
+
+def _bool_tokens(a: np.ndarray) -> list[bytes]:
+    a = np.asarray(a, dtype=float)
+    return _BOOL_TOKENS[np.where(np.isnan(a), 2, a == 1.0).astype(np.intp)].tolist()
+
+
+def _string_tokens(values: list[Any]) -> list[bytes]:
+    """The inside of each JSON string (between the quotes)."""
+    texts = ["" if v is None else str(v) for v in values]
+    if not _MUST_ESCAPE.search("".join(texts)):
+        # nothing to escape: a JSON string's inside is the text itself; NUL (absent,
+        # as just checked) separates them for one C-level split
+        return "\x00".join(texts).encode("utf-8").split(b"\x00") if texts else []
+    return [orjson.dumps(t)[1:-1] for t in texts]
+
+
+def _indexed(tokens: list[bytes], index: np.ndarray) -> list[bytes]:
+    return np.array(tokens, dtype=object)[np.asarray(index, dtype=np.intp)].tolist()

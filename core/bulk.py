@@ -1,0 +1,90 @@
+"""Bulk work over national batches: fields pulled in one pass, the collector paused.
+
+A national batch is ~210,000 school dicts in, and millions of result dicts out.
+None of them form reference cycles, yet every few thousand container
+allocations CPython's collector walks the tracked heap again; on a national
+batch that walking costs as much as the work itself (orjson parsing the
+schools file: 1.7 s with the collector running, 0.9 s paused). The readers,
+validation, evaluation and the JSON writer run their bulk work inside
+:func:`gc_paused`. Reference counting still frees everything as usual; only the
+cycle search is deferred, and the collector's previous state is restored on exit.
+
+Pulling fields out of the dicts is the other bulk cost: :func:`pluck` and
+:func:`float_columns` visit each record once for all the keys a stage needs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["float_columns", "gc_paused", "pluck"]
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Disable the cyclic collector for the block (nests; restores the previous state)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def pluck(
+    records: Sequence[Mapping[str, Any]], keys: Sequence[str], default: Any = None
+) -> list[tuple[Any, ...]]:
+    """For each key, the tuple of its values across ``records`` (``default`` where absent).
+
+    Visits each record once: a national batch is memory-bound, so one pass over the
+    dicts pulling every key is ~3x faster than one pass per key.
+    """
+    if not keys:
+        return []
+    if not records:
+        return [() for _ in keys]
+    defaults = (default,) * len(keys)
+    return list(zip(*[tuple(map(r.get, keys, defaults)) for r in records], strict=True))
+
+
+def float_columns(
+    records: Sequence[Mapping[str, Any]], keys: Sequence[str]
+) -> dict[str, np.ndarray]:
+    """Float64 columns for ``keys`` in one pass over ``records``; absent or null is NaN.
+
+    Validated records hold only numbers (or booleans, read as 1/0) in these fields, so
+    the fast path is one C-level conversion of the whole table; any other value makes
+    that column fall back to a per-value conversion in which it reads as NaN.
+    """
+    if not keys:
+        return {}
+    rows = [tuple(map(r.get, keys)) for r in records]
+    try:
+        table = np.array(rows, dtype=float).reshape(len(rows), len(keys))
+    except (TypeError, ValueError):
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in keys]
+        return {k: _floats(c) for k, c in zip(keys, columns, strict=True)}
+    return {k: np.ascontiguousarray(table[:, j]) for j, k in enumerate(keys)}
+
+
+def _floats(values: Sequence[Any]) -> np.ndarray:
+    try:
+        return np.array(values, dtype=float).reshape(len(values))
+    except (TypeError, ValueError):
+        return np.fromiter((_number(v) for v in values), dtype=float, count=len(values))
+
+
+def _number(value: Any) -> float:
+    if value is None or isinstance(value, str):
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
