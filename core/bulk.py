@@ -55,16 +55,26 @@ def pluck(
 
 
 def float_columns(
-    records: Sequence[Mapping[str, Any]], keys: Sequence[str]
+    records: Sequence[Any], keys: Sequence[str], *, where: np.ndarray | None = None
 ) -> dict[str, np.ndarray]:
     """Float64 columns for ``keys`` in one pass over ``records``; absent or null is NaN.
 
-    Validated records hold only numbers (or booleans, read as 1/0) in these fields, so
-    the fast path is one C-level conversion of the whole table; any other value makes
-    that column fall back to a per-value conversion in which it reads as NaN.
+    ``where`` (a boolean mask over ``records``) visits only those records, the
+    others' rows are NaN: a stage block only some schools have. Validated records
+    hold only numbers (or booleans, read as 1/0) in these fields, so the fast path
+    is one C-level conversion of the whole table; any other value makes that
+    column fall back to a per-value conversion in which it reads as NaN.
     """
     if not keys:
         return {}
+    if where is not None:
+        picked = np.nonzero(where)[0]
+        part = float_columns([records[i] for i in picked.tolist()], keys)
+        full = {}
+        for k, col in part.items():
+            full[k] = np.full(len(records), math.nan)
+            full[k][picked] = col
+        return full
     rows = [tuple(map(r.get, keys)) for r in records]
     try:
         table = np.array(rows, dtype=float).reshape(len(rows), len(keys))

@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import attrs
 import numpy as np
 
 from .bulk import gc_paused
@@ -31,7 +32,7 @@ from .results import (
     _f,
 )
 from .ruleset import STAGE_TITLES, STAGES, Ruleset, RulesetError, indicator_order
-from .stats import weighted_cv
+from .stats import GroupStats, weighted_cv
 from .units import Units, build_units
 
 NAN = float("nan")
@@ -418,8 +419,16 @@ def _counties(
     score_pts = _score(rs, env, counties, codes) if rs.score else None
 
     results = []
-    present = groups["counts"].reshape(n_c, 2) > 0
-    school_counts = _school_counts(units, table.passed)
+    present = (groups["counts"].reshape(n_c, 2) > 0).tolist()
+    # the loop below reads one element at a time: Python lists, not numpy scalars
+    school_counts = {k: v.tolist() for k, v in _school_counts(units, table.passed).items()}
+    groups = _as_lists(groups)
+    multi = {rid: {k: _as_list(v) for k, v in res.items()} for rid, res in multi.items()}
+    item_met = {rid: v.tolist() for rid, v in item_met.items()}
+    item_values = {rid: v.tolist() for rid, v in item_values.items()}
+    veto_applies = {rid: v.tolist() for rid, v in veto_applies.items()}
+    if score_pts is not None:
+        score_pts = {rid: v.tolist() for rid, v in score_pts.items()}
     for c, code in enumerate(codes):
         crit: list[Criterion] = []
         rec = counties.get(code)
@@ -509,6 +518,19 @@ def _counties(
             )
         )
     return results
+
+
+def _as_list(a: Any) -> Any:
+    return a.tolist() if isinstance(a, np.ndarray) and a.ndim == 1 else a
+
+
+def _as_lists(groups: Mapping[str, Any]) -> dict[str, Any]:
+    """``groups`` with every per-group array as a list (for per-county indexing)."""
+    stats = {
+        i: GroupStats(**{k: _as_list(v) for k, v in attrs.asdict(st, recurse=False).items()})
+        for i, st in groups["stats"].items()
+    }
+    return {**{k: _as_list(v) for k, v in groups.items() if k != "stats"}, "stats": stats}
 
 
 def _status(m: float) -> str:

@@ -25,8 +25,6 @@ from .bulk import float_columns, pluck
 from .fields import school_fields
 from .ruleset import SCHOOL_TYPES, STAGES, Preparation
 
-_EMPTY: Mapping[str, Any] = {}
-
 
 def stage_field_names() -> list[str]:
     """Field names inside a stage block (``students``, ``teachers``, ...)."""
@@ -97,13 +95,11 @@ def build_units(
     types = np.array(["" if t is None else t for t in type_col], dtype=object)
     ids = np.array([str("" if v is None else v) for v in id_col], dtype=object)
     names = np.array(["" if v is None else v for v in name_col], dtype=object)
-    county_raw = [str("" if v is None else v) for v in county_col]
-    county_codes, county_idx = np.unique(np.array(county_raw, dtype=object), return_inverse=True)
-    county_idx = county_idx.astype(np.int64)
+    county_codes, county_idx = _codes(county_col)
 
-    blocks = {s: [b or _EMPTY for b in col] for s, col in zip(STAGES, block_cols, strict=True)}
-    has = {s: np.fromiter((b is not _EMPTY for b in blocks[s]), bool, n) for s in STAGES}
-    stage_cols = {s: float_columns(blocks[s], stage_fields) for s in STAGES}
+    blocks = dict(zip(STAGES, block_cols, strict=True))
+    has = {s: np.fromiter((bool(b) for b in blocks[s]), bool, n) for s in STAGES}
+    stage_cols = {s: float_columns(blocks[s], stage_fields, where=has[s]) for s in STAGES}
     students = {s: np.where(has[s], stage_cols[s]["students"], 0.0) for s in STAGES}
     school_students = students["primary"] + students["junior"]
     classes = {s: np.where(has[s], stage_cols[s]["classes"], 0.0) for s in STAGES}
@@ -186,7 +182,7 @@ def build_units(
         school_index=school_index,
         stage=stage,
         county_index=county_idx[school_index],
-        county_codes=tuple(county_codes.tolist()),
+        county_codes=county_codes,
         ids=ids[school_index],
         names=names[school_index],
         school_types=unit_types,
@@ -195,6 +191,16 @@ def build_units(
         folded_into=folded,
         columns=merged,
     )
+
+
+def _codes(values: Sequence[Any]) -> tuple[tuple[str, ...], np.ndarray]:
+    """The sorted distinct county codes and each record's index into them."""
+    first: dict[str, int] = {}
+    seen = [first.setdefault(str("" if v is None else v), len(first)) for v in values]
+    codes = sorted(first)
+    rank = np.empty(len(codes), dtype=np.int64)
+    rank[[first[c] for c in codes]] = np.arange(len(codes))
+    return tuple(codes), rank[np.asarray(seen, dtype=np.int64)]
 
 
 def _fold(

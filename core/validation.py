@@ -413,7 +413,6 @@ _PER_STUDENT_LIMITS = (
 )
 _FUNDS_PAIR = ("teacher_training_funds_yuan", "public_funds_yuan")
 _ABSENT = object()  # a key not in the record (unlike a key holding null)
-_NO_BLOCK: Mapping[str, Any] = {}
 
 
 def _suspects(
@@ -456,18 +455,18 @@ def _suspects(
         n,
     )
     for col in required_cols:
-        flag |= np.fromiter((v is None or v is _ABSENT for v in col), bool, n)
+        if col.count(None) or col.count(_ABSENT):  # C-level counts: usually nothing to do
+            flag |= np.fromiter((v is None or v is _ABSENT for v in col), bool, n)
 
     total = np.zeros(n)
     with np.errstate(invalid="ignore", divide="ignore"):
         for stage, raw in (("primary", primary), ("junior", junior)):
-            blocks = [b if type(b) is dict else _NO_BLOCK for b in raw]
-            has = np.fromiter((b is not _NO_BLOCK for b in blocks), bool, n)
+            has = np.fromiter((type(b) is dict for b in raw), bool, n)
             keys = list(_PAIR_FIELDS)
             keys += sorted(
                 {p.split(".", 1)[1] for p in required if p.startswith(f"{stage}.")} - set(keys)
             )
-            cols = float_columns(blocks, keys)
+            cols = float_columns(raw, keys, where=has)
             for a, b, _ in _STAGE_PAIRS:
                 flag |= cols[a] > cols[b]
             students = cols["students"]

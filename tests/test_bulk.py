@@ -47,3 +47,10 @@ def test_float_columns_fast_path_and_per_value_fallback():
     np.testing.assert_array_equal(cols["flag"], [1.0, 0.0, math.nan])
     assert float_columns(records, []) == {}
     assert float_columns([], ["x"])["x"].shape == (0,)
+
+
+def test_float_columns_where_visits_only_the_masked_records():
+    blocks = [{"students": 10}, None, {"students": 5, "classes": 1}]
+    cols = float_columns(blocks, ["students", "classes"], where=np.array([True, False, True]))
+    np.testing.assert_array_equal(cols["students"], [10.0, math.nan, 5.0])
+    np.testing.assert_array_equal(cols["classes"], [math.nan, math.nan, 1.0])
