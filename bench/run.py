@@ -126,29 +126,32 @@ def numpy_limit(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Hand-written resource part: 7 checks, 6-of-7/85 % rule, weighted CVs per county × stage.
 
     Starts from the same in-memory records junheng's ``evaluate`` gets and pulls out
-    only the ten fields it needs. Units are ordered as junheng's: every primary unit
-    in record order, then every junior unit.
+    only the ten fields it needs, one pass per table. Units are ordered as junheng's:
+    every primary unit in record order, then every junior unit.
     """
     t0 = time.perf_counter()
-    n = len(records)
     nan = math.nan
     empty: dict[str, Any] = {}
-    types = np.array([r["school_type"] for r in records], dtype=object)
-    codes, county = np.unique(
-        np.array([r["county_code"] for r in records], dtype=object), return_inverse=True
+    # one pass per table pulling every field (row-wise: the dicts are scattered in
+    # memory, so one visit per record beats one pass per field by ~3x)
+    wide_fields = [f for _, f, _, where in CHECKS if where == "school"]
+    head = ("school_type", "county_code", "primary", "junior", *wide_fields)
+    types, county_codes, primary, junior, *wide_cols = zip(
+        *[tuple(map(r.get, head)) for r in records], strict=True
     )
-    keep = ~np.isin(types, EXCLUDED_TYPES)
-    wide = {
-        f: np.fromiter((r.get(f, nan) for r in records), float, n)
-        for _, f, _, where in CHECKS
-        if where == "school"
-    }
-    blocks = {s: [r.get(s) or empty for r in records] for s in ("primary", "junior")}
+    keep = np.fromiter((t not in EXCLUDED_TYPES for t in types), bool, len(types))
+    first: dict[str, int] = {}
+    seen = np.array([first.setdefault(c, len(first)) for c in county_codes])
+    codes = np.array(sorted(first), dtype=object)
+    rank = np.empty(len(codes), dtype=np.int64)
+    rank[[first[c] for c in codes]] = np.arange(len(codes))
+    county = rank[seen]  # index into the sorted codes, as junheng orders counties
+    wide = {f: np.array(c, dtype=float) for f, c in zip(wide_fields, wide_cols, strict=True)}
     stage_fields = ["students"] + [f for _, f, _, where in CHECKS if where == "stage"]
-    cols = {
-        s: {f: np.fromiter((b.get(f, nan) for b in blocks[s]), float, n) for f in stage_fields}
-        for s in blocks
-    }
+    cols = {}
+    for s, blocks in (("primary", primary), ("junior", junior)):
+        table = np.array([tuple(map((b or empty).get, stage_fields)) for b in blocks], dtype=float)
+        cols[s] = {f: np.ascontiguousarray(table[:, k]) for k, f in enumerate(stage_fields)}
     students = {s: np.nan_to_num(cols[s]["students"]) for s in cols}
     total = students["primary"] + students["junior"]
     extract_s = time.perf_counter() - t0
@@ -371,7 +374,11 @@ def main(argv: list[str] | None = None) -> int:
     jh = run_junheng(schools_path, counties_path, data / "report.json")
     rss_junheng = peak_rss_mib()
     records = jh["records"]
-    lim = numpy_limit(records)
+    gc.disable()  # as junheng does for its bulk work: the extraction builds 630k tuples
+    try:
+        lim = numpy_limit(records)
+    finally:
+        gc.enable()
     agree = compare(jh["report"], lim)
     checks_s = junheng_checks_only(jh["rs"], records)
 

@@ -427,7 +427,7 @@ def _drop_irrelevant_missing_fields(
         excluded_types.add("teaching_point")
     if rs.preparation.special_education == "exclude":
         excluded_types.add("special_education")
-    if not excluded_types:
+    if not excluded_types or not any(i.code == "missing_field" for i in issues):
         return issues
     left_out = {str(s.get("id")) for s in schools if s.get("school_type") in excluded_types}
     return [i for i in issues if not (i.code == "missing_field" and i.record_id in left_out)]
