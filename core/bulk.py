@@ -10,7 +10,9 @@ validation, evaluation and the JSON writer run their bulk work inside
 cycle search is deferred, and the collector's previous state is restored on exit.
 
 Pulling fields out of the dicts is the other bulk cost: :func:`pluck` and
-:func:`float_columns` visit each record once for all the keys a stage needs.
+:func:`float_columns` visit each record once for all the keys a stage needs, and
+:class:`RecordColumns` keeps what was pulled so validation and evaluation of the
+same records share it.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import attrs
 import numpy as np
 
-__all__ = ["float_columns", "gc_paused", "pluck"]
+__all__ = ["RecordColumns", "float_columns", "gc_paused", "pluck", "to_floats"]
 
 
 @contextlib.contextmanager
@@ -80,11 +83,12 @@ def float_columns(
         table = np.array(rows, dtype=float).reshape(len(rows), len(keys))
     except (TypeError, ValueError):
         columns = list(zip(*rows, strict=True)) if rows else [() for _ in keys]
-        return {k: _floats(c) for k, c in zip(keys, columns, strict=True)}
+        return {k: to_floats(c) for k, c in zip(keys, columns, strict=True)}
     return {k: np.ascontiguousarray(table[:, j]) for j, k in enumerate(keys)}
 
 
-def _floats(values: Sequence[Any]) -> np.ndarray:
+def to_floats(values: Sequence[Any]) -> np.ndarray:
+    """One float64 column from plucked values: None and anything not a number is NaN."""
     try:
         return np.array(values, dtype=float).reshape(len(values))
     except (TypeError, ValueError):
@@ -98,3 +102,44 @@ def _number(value: Any) -> float:
         return float(value)
     except (TypeError, ValueError):
         return math.nan
+
+
+@attrs.define(eq=False)
+class RecordColumns:
+    """Fields of one list of school records, each pulled at most once and kept.
+
+    Validation and evaluation read largely the same fields of the same records;
+    handed the same ``RecordColumns`` (``validate(..., columns=)``,
+    ``Engine.evaluate(..., columns=)``) they visit the records once between them,
+    which on a national batch saves about a second. Only for records that are not
+    modified while it is in use: it holds what the records said when first asked.
+    """
+
+    records: Sequence[Mapping[str, Any]]
+    _top: dict[str, tuple[Any, ...]] = attrs.field(factory=dict, init=False)
+    _floats: dict[str, np.ndarray] = attrs.field(factory=dict, init=False)
+    _stages: dict[tuple[str, str], np.ndarray] = attrs.field(factory=dict, init=False)
+
+    def values(self, keys: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+        """Top-level values per key (None where absent); missing keys pulled in one pass."""
+        missing = [k for k in dict.fromkeys(keys) if k not in self._top]
+        if missing:
+            self._top.update(zip(missing, pluck(self.records, missing), strict=True))
+        return {k: self._top[k] for k in keys}
+
+    def floats(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """Top-level numbers per key as float64 columns (absent, null, not a number: NaN)."""
+        missing = [k for k in dict.fromkeys(keys) if k not in self._floats]
+        for k, values in self.values(missing).items():
+            self._floats[k] = to_floats(values)
+        return {k: self._floats[k] for k in keys}
+
+    def stage_floats(self, stage: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """Numbers inside the ``stage`` block (NaN where a school has no such block)."""
+        missing = [k for k in dict.fromkeys(keys) if (stage, k) not in self._stages]
+        if missing:
+            blocks = self.values([stage])[stage]
+            has = np.fromiter((type(b) is dict for b in blocks), bool, len(blocks))
+            for k, col in float_columns(blocks, missing, where=has).items():
+                self._stages[stage, k] = col
+        return {k: self._stages[stage, k] for k in keys}

@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from . import __version__
+from .bulk import RecordColumns
 from .discovery import (
     PluginError,
     PluginInfo,
@@ -297,17 +298,27 @@ class Engine:
         validate_input: bool = True,
         data_issues: Sequence[DataIssue] = (),
         provenance: Mapping[str, Any] | None = None,
+        columns: RecordColumns | None = None,
     ) -> Report:
         """Evaluate schools (and the county record or records) with one ruleset.
 
         Raises :class:`InputError` listing every error when the records are invalid;
-        warnings are carried into ``report.data_issues``.
+        warnings are carried into ``report.data_issues``. ``columns``: a
+        :class:`~junheng.bulk.RecordColumns` of these very ``schools`` that an earlier
+        ``validate(..., columns=)`` filled, so the fields are not pulled twice (with
+        ``validate_input`` the engine shares one between its own two steps anyway).
         """
         rs = self.ruleset(ruleset_id)
         counties = [county] if isinstance(county, Mapping) else list(county or [])
         issues = list(data_issues)
+        if columns is not None and columns.records is not schools:
+            raise ValueError("columns 不是从这份学校记录中提取的 (columns.records is not schools)")
+        if columns is None:
+            columns = RecordColumns(schools)
         if validate_input:
-            issues += validate(schools, counties, required_fields=self.required_fields(rs))
+            issues += validate(
+                schools, counties, required_fields=self.required_fields(rs), columns=columns
+            )
             errors = [i for i in issues if i.is_error]
             if errors:
                 raise InputError(errors)
@@ -343,7 +354,11 @@ class Engine:
             "evaluated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             **dict(provenance or {}),
         }
-        report = evaluate(rs, prepared, by_code, data_issues=issues, provenance=prov)
+        if self._pm.hook.junheng_prepare_records.get_hookimpls():
+            columns = None  # a plugin may have changed the records: pull from what it gave
+        report = evaluate(
+            rs, prepared, by_code, data_issues=issues, provenance=prov, columns=columns
+        )
         report.provenance["evaluate_seconds"] = round(time.perf_counter() - started, 6)
         sections, problems = self.report_sections(report)
         problems = hook_problems + problems  # plugins the ruleset does not need: reported

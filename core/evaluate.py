@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from .bulk import gc_paused
+from .bulk import RecordColumns, gc_paused
 from .fields import county_fields
 from .formula import as_division, kleene_and, prev_name, truth
 from .results import (
@@ -77,12 +77,20 @@ def evaluate(
     *,
     data_issues: Sequence[Any] = (),
     provenance: Mapping[str, Any] | None = None,
+    columns: RecordColumns | None = None,
 ) -> Report:
-    """Evaluate ``schools`` (validated records) and the county records keyed by county code."""
+    """Evaluate ``schools`` (validated records) and the county records keyed by county code.
+
+    ``columns``: fields already pulled from these very records (see :func:`build_units`).
+    """
     counties = counties or {}
     with gc_paused():
         units = build_units(
-            schools, ruleset.preparation, ruleset.stages, fields=_fields_read(ruleset)
+            schools,
+            ruleset.preparation,
+            ruleset.stages,
+            fields=_fields_read(ruleset),
+            columns=columns,
         )
         env: dict[str, Any] = dict(units.columns)
         for name, value in ruleset.parameters.items():

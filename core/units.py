@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from .bulk import float_columns, pluck
+from .bulk import RecordColumns
 from .fields import school_fields
 from .ruleset import SCHOOL_TYPES, STAGES, Preparation
 
@@ -75,13 +75,16 @@ def build_units(
     stages: Sequence[str] = STAGES,
     *,
     fields: frozenset[str] | set[str] | None = None,
+    columns: RecordColumns | None = None,
 ) -> Units:
     """Split records into stage units, apportion shared assets, fold or exclude small sites.
 
     ``fields``: the field names the ruleset reads (``None``: every numeric field);
     only those become columns (``students`` and ``classes`` always do), which keeps
-    a national batch from paying for fields no rule uses.
+    a national batch from paying for fields no rule uses. ``columns``: fields
+    already pulled from these records (by validation), reused instead of pulled again.
     """
+    pulled = columns if columns is not None else RecordColumns(records)
     n = len(records)
     stage_fields = stage_field_names()
     wide_fields = school_wide_numeric_fields()
@@ -89,9 +92,10 @@ def build_units(
         stage_fields = [f for f in stage_fields if f in fields or f in ("students", "classes")]
         wide_fields = [f for f in wide_fields if f in fields]
 
-    type_col, id_col, name_col, county_col, *block_cols = pluck(
-        records, ("school_type", "id", "name", "county_code", *STAGES)
-    )
+    type_col, id_col, name_col, county_col, *block_cols = pulled.values(
+        ("school_type", "id", "name", "county_code", *STAGES, *wide_fields)
+    ).values()
+    block_cols = block_cols[: len(STAGES)]
     types = np.array(["" if t is None else t for t in type_col], dtype=object)
     ids = np.array([str("" if v is None else v) for v in id_col], dtype=object)
     names = np.array(["" if v is None else v for v in name_col], dtype=object)
@@ -99,12 +103,12 @@ def build_units(
 
     blocks = dict(zip(STAGES, block_cols, strict=True))
     has = {s: np.fromiter((bool(b) for b in blocks[s]), bool, n) for s in STAGES}
-    stage_cols = {s: float_columns(blocks[s], stage_fields, where=has[s]) for s in STAGES}
+    stage_cols = {s: pulled.stage_floats(s, stage_fields) for s in STAGES}
     students = {s: np.where(has[s], stage_cols[s]["students"], 0.0) for s in STAGES}
     school_students = students["primary"] + students["junior"]
     classes = {s: np.where(has[s], stage_cols[s]["classes"], 0.0) for s in STAGES}
     school_classes = classes["primary"] + classes["junior"]
-    wide = float_columns(records, wide_fields)
+    wide = pulled.floats(wide_fields)
 
     parts: list[dict[str, np.ndarray]] = []
     for code, s in enumerate(STAGES):

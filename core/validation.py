@@ -33,7 +33,7 @@ try:  # the fast schema backend (Rust); plain jsonschema stays the reference and
 except ImportError:  # pragma: no cover - exercised by the fallback test via monkeypatch
     jsonschema_rs = None
 
-from junheng.bulk import float_columns, gc_paused, pluck
+from junheng.bulk import RecordColumns, gc_paused
 from junheng.fields import (
     FieldCatalogue,
     county_fields,
@@ -45,7 +45,7 @@ from junheng.fields import (
 from junheng.issues import DataIssue, Severity
 from junheng.readers import ReadResult, read_county, read_schools
 
-__all__ = ["STAGE_RULES", "validate", "validate_files"]
+__all__ = ["STAGE_RULES", "validate", "validate_files", "validate_read"]
 
 #: school_type → (stage blocks required, stage blocks allowed). ``special_education``
 #: must have at least one of the two blocks.
@@ -116,6 +116,7 @@ def validate(
     county_rows: Sequence[int] | None = None,
     county_field_rows: Sequence[Mapping[str, int]] = (),
     required_fields: set[str] | None = None,
+    columns: RecordColumns | None = None,
 ) -> list[DataIssue]:
     """Every problem in ``schools`` (and ``county``, one record or several), at once.
 
@@ -126,9 +127,13 @@ def validate(
     ``required_fields`` are school field paths the chosen ruleset needs; each
     one absent from a school is reported as a ``missing_field`` warning
     (stage fields such as ``primary.students`` only where that block exists).
+    ``columns``: a :class:`~junheng.bulk.RecordColumns` of these very ``schools``, to
+    share the fields pulled here with a later ``Engine.evaluate(..., columns=)``.
     Returns errors and warnings in check order: schema errors record by record,
     then the cross-record and plausibility rules (:func:`validate_files` sorts by row).
     """
+    if columns is not None and columns.records is not schools:
+        raise ValueError("columns 不是从这份学校记录中提取的 (columns.records is not schools)")
     if isinstance(county, Mapping):
         counties: list[Mapping[str, Any]] = [county]
     else:
@@ -151,11 +156,12 @@ def validate(
         for index, record in enumerate(counties):
             issues.extend(_schema_issues(record, "county", county_fields(), county_where, index))
 
-        if _cross_record_suspect(schools, counties):
+        pulled = _columns_for(schools, columns)
+        if pulled is None or _cross_record_suspect(pulled, counties):
             issues.extend(_duplicate_ids(schools, school_where))
             issues.extend(_central_schools(schools, school_where))
             issues.extend(_county_mismatch(schools, counties, school_where))
-        for index in _suspects(schools, valid, required_fields):
+        for index in _suspects(pulled, valid, required_fields):
             school = schools[index]
             issues.extend(_stage_issues(school, school_where, index))
             issues.extend(_implausible(school, school_where, index))
@@ -174,27 +180,42 @@ def validate_files(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[DataIssue]]:
     """Read and validate files: ``(schools, counties, issues)``.
 
-    ``counties`` is a list (usually of one record; empty without
-    ``county_path``). Reader issues come first. A schema ``required`` error is
-    dropped when the reader already reported that very cell as unreadable, so
-    each problem is reported once.
+    ``counties`` is a list (usually of one record; empty without ``county_path``).
+    The issues are those of :func:`validate_read`.
     """
     school_read = read_schools(schools_path)
-    county_read: ReadResult | None = read_county(county_path) if county_path else None
+    county_read = read_county(county_path) if county_path else None
+    issues = validate_read(school_read, county_read, required_fields=required_fields)
+    return school_read.records, county_read.records if county_read else [], issues
+
+
+def validate_read(
+    school_read: ReadResult,
+    county_read: ReadResult | None = None,
+    *,
+    required_fields: set[str] | None = None,
+    columns: RecordColumns | None = None,
+) -> list[DataIssue]:
+    """The reader issues and every problem :func:`validate` finds in what was read.
+
+    Positions are the source rows of the readers. Reader issues come first; a
+    schema ``required`` error is dropped when the reader already reported that
+    very cell as unreadable, so each problem is reported once. Sorted by file
+    (schools, then county) and row. ``columns`` as for :func:`validate`.
+    """
     issues = list(school_read.issues)
-    counties: list[dict[str, Any]] = []
     if county_read is not None:
         issues.extend(county_read.issues)
-        counties = county_read.records
     found = validate(
         school_read.records,
-        counties,
-        schools_file=schools_path,
-        county_file=county_path,
+        county_read.records if county_read else [],
+        schools_file=school_read.file,
+        county_file=county_read.file if county_read else None,
         rows=school_read.rows,
         county_rows=county_read.rows if county_read else None,
         county_field_rows=county_read.field_rows if county_read else (),
         required_fields=required_fields,
+        columns=columns,
     )
     reported = {(i.file, i.row, i.field) for i in issues if i.is_error}
     issues.extend(
@@ -204,7 +225,7 @@ def validate_files(
     )
     files = {school_read.file: 0, county_read.file if county_read else None: 1}
     issues.sort(key=lambda i: (files.get(i.file, 2), i.row or 0))
-    return school_read.records, counties, issues
+    return issues
 
 
 # --------------------------------------------------------------------------- schema step
@@ -412,24 +433,51 @@ _PER_STUDENT_LIMITS = (
     ("teaching_room_area_m2", AREA_PER_STUDENT_LIMIT),
 )
 _FUNDS_PAIR = ("teacher_training_funds_yuan", "public_funds_yuan")
-_ABSENT = object()  # a key not in the record (unlike a key holding null)
+#: top-level keys pulled (in one pass) for the cross-record rules and :func:`_suspects`;
+#: ``name`` is for evaluation, which shares the pulled columns (``columns=``)
+_HEAD_KEYS = (
+    "id",
+    "name",
+    "central_school_id",
+    "county_code",
+    "year",
+    "school_type",
+    "primary",
+    "junior",
+    *(k for k, _ in _PER_STUDENT_LIMITS),
+    *_FUNDS_PAIR,
+)
+
+
+def _columns_for(schools: Sequence[Any], columns: RecordColumns | None) -> RecordColumns | None:
+    """Where the rules below pull their fields from (None: not every record is a dict)."""
+    if not all(type(s) is dict for s in schools):
+        return None
+    return columns if columns is not None else RecordColumns(schools)
 
 
 def _suspects(
-    schools: Sequence[Any], valid: Sequence[bool], required: set[str] | None
+    pulled: RecordColumns | None, valid: Sequence[bool], required: set[str] | None
 ) -> Sequence[int]:
     """Indices of the records the per-record rules below may have something to say about.
 
-    A superset, found with whole-column arithmetic: schema-invalid records, stage
-    blocks that do not fit the type, any pair/ratio/missing-field condition of
-    :func:`_implausible` and :func:`_missing_fields`. The exact rules then run on
-    these records only, so the issues (and their order) are those of running
-    them on every record. Exact for schema-valid records, whose numbers are
+    A superset, found with whole-column arithmetic on the pulled fields (absent keys
+    read as None, exact for the stage blocks of schema-valid records, where a block
+    is an object, never null): schema-invalid
+    records, stage blocks that do not fit the type, any pair/ratio/missing-field
+    condition of :func:`_implausible` and :func:`_missing_fields`. The exact rules
+    then run on these records only, so the issues (and their order) are those of
+    running them on every record. Exact for schema-valid records, whose numbers are
     non-negative ints/floats or absent; everything else is a suspect anyway.
     """
-    n = len(schools)
-    if n == 0 or not all(type(s) is dict for s in schools):
+    n = len(valid)
+    if pulled is None:
         return range(n)
+    if n == 0:
+        return []
+    required = required or set()
+    tops = {p.split(".", 1)[0] for p in required} - {"primary", "junior"}
+    heads = pulled.values(list(dict.fromkeys([*_HEAD_KEYS, *sorted(tops)])))
     flag = ~np.fromiter(valid, bool, n)
     bad_combos = set()
     for t, (req, allowed) in STAGE_RULES.items():
@@ -438,25 +486,18 @@ def _suspects(
                 present = {s for s, h in (("primary", p), ("junior", j)) if h}
                 if req - present or present - allowed or (t == "special_education" and not present):
                     bad_combos.add((t, p, j))
-    required = required or set()
-    top_required = sorted(p for p in required if "." not in p)
-    deep_required = sorted(
-        p for p in required if "." in p and p.split(".", 1)[0] not in ("primary", "junior")
-    )
-    types, primary, junior, *required_cols = pluck(
-        schools, ("school_type", "primary", "junior", *top_required), _ABSENT
-    )
+    primary, junior = heads["primary"], heads["junior"]
     flag |= np.fromiter(
         (
-            (_text(t), p is not _ABSENT, j is not _ABSENT) in bad_combos
-            for t, p, j in zip(types, primary, junior, strict=True)
+            (_text(t), p is not None, j is not None) in bad_combos
+            for t, p, j in zip(heads["school_type"], primary, junior, strict=True)
         ),
         bool,
         n,
     )
-    for col in required_cols:
-        if col.count(None) or col.count(_ABSENT):  # C-level counts: usually nothing to do
-            flag |= np.fromiter((v is None or v is _ABSENT for v in col), bool, n)
+    for path in required:
+        if "." not in path and heads[path].count(None):  # C-level count: usually none
+            flag |= np.fromiter((v is None for v in heads[path]), bool, n)
 
     total = np.zeros(n)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -466,7 +507,7 @@ def _suspects(
             keys += sorted(
                 {p.split(".", 1)[1] for p in required if p.startswith(f"{stage}.")} - set(keys)
             )
-            cols = float_columns(raw, keys, where=has)
+            cols = pulled.stage_floats(stage, keys)
             for a, b, _ in _STAGE_PAIRS:
                 flag |= cols[a] > cols[b]
             students = cols["students"]
@@ -476,13 +517,15 @@ def _suspects(
                 head, _, key = path.partition(".")
                 if head == stage and key:
                     flag |= has & np.isnan(cols[key])
-        wide = float_columns(schools, [k for k, _ in _PER_STUDENT_LIMITS] + list(_FUNDS_PAIR))
+        wide = pulled.floats([k for k, _ in _PER_STUDENT_LIMITS] + list(_FUNDS_PAIR))
         for key, limit in _PER_STUDENT_LIMITS:
             flag |= (total > 0) & (wide[key] / total > limit)
         training, funds = (wide[k] for k in _FUNDS_PAIR)
         flag |= training > funds
-    for path in deep_required:
-        flag |= np.fromiter((_dig(s, path) is None for s in schools), bool, n)
+    deep = [p for p in required if "." in p and p.split(".", 1)[0] not in ("primary", "junior")]
+    for path in sorted(deep):
+        head, rest = path.split(".", 1)
+        flag |= np.fromiter((_dig(v, rest) is None for v in heads[head]), bool, n)
     return np.nonzero(flag)[0].tolist()
 
 
@@ -543,16 +586,16 @@ def _issue(
     )
 
 
-def _cross_record_suspect(schools: Sequence[Any], counties: Sequence[Mapping[str, Any]]) -> bool:
+def _cross_record_suspect(pulled: RecordColumns, counties: Sequence[Mapping[str, Any]]) -> bool:
     """False when the cross-record rules below certainly find nothing (checked on whole sets).
 
     Unique ids, every central school id another school's id, every county code and
-    year the county records': the usual national batch, settled in one pass
-    instead of three record-by-record walks. Anything else runs the exact rules.
+    year the county records': the usual national batch, settled on the pulled
+    columns instead of three record-by-record walks. Anything else runs the exact rules.
     """
-    if not all(type(s) is dict for s in schools):
-        return True
-    ids, centrals, codes, years = pluck(schools, ("id", "central_school_id", "county_code", "year"))
+    ids, centrals, codes, years = pulled.values(
+        ("id", "central_school_id", "county_code", "year")
+    ).values()
     try:  # an unhashable value (invalid data) makes the set operations raise: suspect
         id_set = set(ids)
         if len(id_set) != len(ids) or any(type(v) is not str for v in ids):

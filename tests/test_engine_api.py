@@ -1,10 +1,14 @@
 """The Python API: many counties in one call, typed results, input errors."""
 
 import copy
+import importlib
 
 import pytest
 
 import junheng
+from junheng.bulk import RecordColumns
+from junheng.engine import Engine
+from junheng.validation import validate
 
 
 def _copy_county(schools, county, code):
@@ -58,3 +62,69 @@ def test_invalid_records_raise_input_error_with_every_problem(engine, sample):
         engine.evaluate("national.quality.2017", bad, county)
     codes = {i.code for i in info.value.issues}
     assert "duplicate_id" in codes and "schema.minimum" in codes
+
+
+def _facts(report):
+    return (
+        [
+            (c.county_code, c.passed, [(k.id, k.status, k.value) for k in c.criteria])
+            for c in report.counties
+        ],
+        report.schools.to_list(),
+    )
+
+
+def test_columns_shared_with_validation_give_the_same_report(engine, sample):
+    schools, county = sample
+    columns = RecordColumns(schools)
+    issues = validate(
+        schools,
+        county,
+        required_fields=engine.required_fields(engine.ruleset("national.quality.2017")),
+        columns=columns,
+    )
+    shared = engine.evaluate(
+        "national.quality.2017",
+        schools,
+        county,
+        validate_input=False,
+        data_issues=issues,
+        columns=columns,
+    )
+    fresh = engine.evaluate("national.quality.2017", schools, county)
+    assert _facts(shared) == _facts(fresh)
+    with pytest.raises(ValueError, match="columns"):
+        engine.evaluate("national.quality.2017", list(schools), county, columns=columns)
+    with pytest.raises(ValueError, match="columns"):
+        validate(list(schools), county, columns=columns)
+
+
+class _PrepareInPlace:
+    """Changes the records in place (returns nothing): what validation pulled is stale."""
+
+    __name__ = "in-place"
+
+    @junheng.hookimpl
+    def junheng_prepare_records(self, schools, county, ruleset_id):
+        for s in schools:
+            if s["id"] == "360199-004":
+                s["sports_area_m2"] = s["sports_area_m2"] * 3
+
+
+def test_columns_are_not_reused_when_a_plugin_prepares_records(sample):
+    national = importlib.import_module("junheng.plugins.national")
+    schools, county = copy.deepcopy(sample)
+    before = Engine(entry_points=False, plugins=[national]).evaluate(
+        "national.quality.2017", schools, county
+    )
+    assert (
+        before.schools.row(before.schools.find("360199-004")[0])
+        .checks["sports_area_per_student"]
+        .met
+        is False
+    )
+    report = Engine(entry_points=False, plugins=[national, _PrepareInPlace()]).evaluate(
+        "national.quality.2017", schools, county
+    )
+    row = report.schools.row(report.schools.find("360199-004")[0])
+    assert row.checks["sports_area_per_student"].met is True  # the prepared value was read

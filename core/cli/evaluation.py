@@ -12,6 +12,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
+from junheng.bulk import RecordColumns
 from junheng.cli._common import (
     EXIT_FAILED,
     EXIT_INPUT,
@@ -24,9 +25,10 @@ from junheng.cli.progress import steps as progress_steps
 from junheng.engine import Engine
 from junheng.issues import InputError
 from junheng.outputs import EXTENSIONS, WRITERS, write_report
+from junheng.readers import read_county, read_schools
 from junheng.ruleset import RulesetError
 from junheng.summary import print_summary
-from junheng.validation import validate_files
+from junheng.validation import validate_read
 
 DEMO_RULESET = "national.quality.2017"
 
@@ -103,8 +105,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     with progress_steps(err_console, 3) as step:
         step.advance("读取并校验数据")
-        schools, counties, issues = validate_files(
-            args.schools, args.county, required_fields=engine.required_fields(rs)
+        school_read = read_schools(args.schools)
+        county_read = read_county(args.county) if args.county else None
+        schools = school_read.records
+        counties = county_read.records if county_read else []
+        columns = RecordColumns(schools)  # the fields validation pulls, evaluation reuses
+        issues = validate_read(
+            school_read, county_read, required_fields=engine.required_fields(rs), columns=columns
         )
         errors = [i for i in issues if i.is_error]
         if errors:
@@ -120,6 +127,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             validate_input=False,
             data_issues=issues,
             provenance={"inputs": inputs},
+            columns=columns,
         )
         step.advance(f"生成 {args.format} 报告")
         write_failed: OSError | None = None
