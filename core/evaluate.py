@@ -431,18 +431,20 @@ def _counties(
     # the loop below reads one element at a time: Python lists, not numpy scalars
     school_counts = {k: v.tolist() for k, v in _school_counts(units, table.passed).items()}
     groups = _as_lists(groups)
+    cv_specs = _cv_specs(rs, groups)
     multi = {rid: {k: _as_list(v) for k, v in res.items()} for rid, res in multi.items()}
     item_met = {rid: v.tolist() for rid, v in item_met.items()}
     item_values = {rid: v.tolist() for rid, v in item_values.items()}
     veto_applies = {rid: v.tolist() for rid, v in veto_applies.items()}
     if score_pts is not None:
         score_pts = {rid: v.tolist() for rid, v in score_pts.items()}
+    veto_criteria = {rid: _veto_criteria(rid, veto) for rid, veto in rs.vetoes.items()}
     for c, code in enumerate(codes):
         crit: list[Criterion] = []
         rec = counties.get(code)
         if rs.school_verdict:
             crit.append(_schools_criterion(rs, school_counts, c))
-        crit += _cv_criteria(rs, groups, c, present[c])
+        crit += _cv_criteria(cv_specs, groups, c, present[c])
         for rid, res in multi.items():
             rule = rs.multi_year[rid]
             if not rule.required:
@@ -484,31 +486,10 @@ def _counties(
                     unverified=item.meta.unverified,
                 )
             )
-        for rid, veto in rs.vetoes.items():
+        for rid in rs.vetoes:
             a = veto_applies[rid][c]
-            status = "not_evaluated" if math.isnan(a) else ("failed" if a == 1.0 else "met")
-            detail = {
-                "failed": "一票否决：该情形存在",
-                "met": "未发生",
-                "not_evaluated": "缺少判断所需数据"
-                + (
-                    "（未提供县级数据）"
-                    if rec is None
-                    else f"：{', '.join(sorted(veto.when.names))}"
-                ),
-            }[status]
-            crit.append(
-                Criterion(
-                    id=rid,
-                    kind="veto",
-                    title=veto.meta.title,
-                    status=status,
-                    source=veto.meta.source,
-                    detail=detail,
-                    owner=veto.meta.owner,
-                    unverified=veto.meta.unverified,
-                )
-            )
+            status = "not_evaluated" if a != a else ("failed" if a == 1.0 else "met")
+            crit.append(veto_criteria[rid][status, rec is None])
         score_res = None
         if score_pts is not None:
             score_res, score_crit = _score_result(rs, score_pts, c)
@@ -526,6 +507,33 @@ def _counties(
             )
         )
     return results
+
+
+def _veto_criteria(rid: str, veto: Any) -> dict[tuple[str, bool], Criterion]:
+    """The criterion of a veto for each (status, county record missing): the same for every
+    county in that situation, and frozen, so built once and shared."""
+    out = {}
+    for status in ("failed", "met", "not_evaluated"):
+        for no_record in (False, True):
+            if status == "failed":
+                detail = "一票否决：该情形存在"
+            elif status == "met":
+                detail = "未发生"
+            elif no_record:
+                detail = "缺少判断所需数据（未提供县级数据）"
+            else:
+                detail = f"缺少判断所需数据：{', '.join(sorted(veto.when.names))}"
+            out[status, no_record] = Criterion(
+                id=rid,
+                kind="veto",
+                title=veto.meta.title,
+                status=status,
+                source=veto.meta.source,
+                detail=detail,
+                owner=veto.meta.owner,
+                unverified=veto.meta.unverified,
+            )
+    return out
 
 
 def _as_list(a: Any) -> Any:
@@ -583,55 +591,90 @@ def _schools_criterion(rs: Ruleset, counts: Mapping[str, np.ndarray], c: int) ->
     )
 
 
-def _cv_criteria(rs: Ruleset, groups, c: int, present) -> list[Criterion]:
+@attrs.frozen
+class _CvSpec:
+    """What a county's CV criterion of one indicator × stage shares with every county."""
+
+    stage: str
+    s: int
+    id: str
+    title: str
+    source: str
+    limit: float
+    owner: str | None
+    unverified: bool
+    stats: Any  # GroupStats (lists) of the indicator, or None for the composite CV
+    words: str  # 差异系数 / 综合差异系数
+
+
+def _cv_specs(rs: Ruleset, groups: Mapping[str, Any]) -> list[_CvSpec]:
+    """Per stage, the indicators' CV criteria and then the composite CV's, in report order."""
     out = []
     for s, stage in enumerate(STAGES):
-        if not present[s]:
-            continue
-        g = c * 2 + s
         for i, ind in rs.indicators.items():
             lim = ind.cv_limit.get(stage) if ind.cv_limit else None
             if lim is None:
                 continue
-            st = groups["stats"][i]
-            cv = st.cv[g]
-            m = NAN if math.isnan(cv) else float(cv <= lim)
-            detail = f"{STAGE_TITLES[stage]}差异系数 {_fmt(cv)}，限值 ≤ {lim}"
-            if st.undefined[g]:
-                detail += f"；{int(st.undefined[g])} 所学校该项数据缺失或无法计算"
             out.append(
-                Criterion(
-                    id=f"cv.{stage}.{i}",
-                    kind="cv",
-                    title=f"{STAGE_TITLES[stage]}{ind.meta.title}校际差异系数",
-                    status=_status(m),
-                    source=ind.cv_source or ind.meta.source,
+                _CvSpec(
                     stage=stage,
-                    value=_f(cv),
+                    s=s,
+                    id=f"cv.{stage}.{i}",
+                    title=f"{STAGE_TITLES[stage]}{ind.meta.title}校际差异系数",
+                    source=ind.cv_source or ind.meta.source,
                     limit=lim,
-                    detail=detail,
                     owner=ind.meta.owner,
                     unverified=ind.meta.unverified,
+                    stats=groups["stats"][i],
+                    words="差异系数",
                 )
             )
         if rs.composite_cv and rs.composite_cv.limit.get(stage) is not None:
-            lim = rs.composite_cv.limit.get(stage)
-            cv = groups["composite"][g]
-            m = NAN if math.isnan(cv) else float(cv <= lim)
+            meta = rs.composite_cv.meta
             out.append(
-                Criterion(
-                    id=f"composite_cv.{stage}",
-                    kind="composite_cv",
-                    title=f"{STAGE_TITLES[stage]}{rs.composite_cv.meta.title}",
-                    status=_status(m),
-                    source=rs.composite_cv.meta.source,
+                _CvSpec(
                     stage=stage,
-                    value=_f(cv),
-                    limit=lim,
-                    detail=f"{STAGE_TITLES[stage]}综合差异系数 {_fmt(cv)}，限值 ≤ {lim}",
-                    unverified=rs.composite_cv.meta.unverified,
+                    s=s,
+                    id=f"composite_cv.{stage}",
+                    title=f"{STAGE_TITLES[stage]}{meta.title}",
+                    source=meta.source,
+                    limit=rs.composite_cv.limit.get(stage),
+                    owner=None,
+                    unverified=meta.unverified,
+                    stats=None,
+                    words="综合差异系数",
                 )
             )
+    return out
+
+
+def _cv_criteria(specs: list[_CvSpec], groups, c: int, present) -> list[Criterion]:
+    out = []
+    for spec in specs:
+        if not present[spec.s]:
+            continue
+        g = c * 2 + spec.s
+        st = spec.stats
+        cv = st.cv[g] if st is not None else groups["composite"][g]
+        lim = spec.limit
+        detail = f"{STAGE_TITLES[spec.stage]}{spec.words} {_fmt(cv)}，限值 ≤ {lim}"
+        if st is not None and st.undefined[g]:
+            detail += f"；{int(st.undefined[g])} 所学校该项数据缺失或无法计算"
+        out.append(
+            Criterion(
+                id=spec.id,
+                kind="cv" if st is not None else "composite_cv",
+                title=spec.title,
+                status="not_evaluated" if cv != cv else ("met" if cv <= lim else "failed"),
+                source=spec.source,
+                stage=spec.stage,
+                value=_f(cv),
+                limit=lim,
+                detail=detail,
+                owner=spec.owner,
+                unverified=spec.unverified,
+            )
+        )
     return out
 
 

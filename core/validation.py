@@ -157,6 +157,8 @@ def validate(
             issues.extend(_schema_issues(record, "county", county_fields(), county_where, index))
 
         pulled = _columns_for(schools, columns)
+        if pulled is not None:  # everything the rules below read, in one pass
+            pulled.values(_head_keys(required_fields))
         if pulled is None or _cross_record_suspect(pulled, counties):
             issues.extend(_duplicate_ids(schools, school_where))
             issues.extend(_central_schools(schools, school_where))
@@ -456,6 +458,11 @@ def _columns_for(schools: Sequence[Any], columns: RecordColumns | None) -> Recor
     return columns if columns is not None else RecordColumns(schools)
 
 
+def _head_keys(required: set[str] | None) -> list[str]:
+    tops = {p.split(".", 1)[0] for p in required or ()} - {"primary", "junior"}
+    return list(dict.fromkeys([*_HEAD_KEYS, *sorted(tops)]))
+
+
 def _suspects(
     pulled: RecordColumns | None, valid: Sequence[bool], required: set[str] | None
 ) -> Sequence[int]:
@@ -476,8 +483,7 @@ def _suspects(
     if n == 0:
         return []
     required = required or set()
-    tops = {p.split(".", 1)[0] for p in required} - {"primary", "junior"}
-    heads = pulled.values(list(dict.fromkeys([*_HEAD_KEYS, *sorted(tops)])))
+    heads = pulled.values(_head_keys(required))
     flag = ~np.fromiter(valid, bool, n)
     bad_combos = set()
     for t, (req, allowed) in STAGE_RULES.items():
