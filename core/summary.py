@@ -22,6 +22,8 @@ def _num(x: float | None, digits: int = 3) -> str:
 
 #: more counties than this: one compact line per county instead of per-county tables
 MAX_DETAILED_COUNTIES = 5
+#: the county table lists at most this many counties (failing ones first)
+MAX_TABLE_COUNTIES = 30
 #: more not-evaluated criteria than this: a count and the first few titles, not a table
 MAX_NOT_EVALUATED_ROWS = 5
 
@@ -44,28 +46,41 @@ def print_summary(report: Report, console: Console, *, worst: int = 10) -> None:
 
 
 def _county_table(report: Report, console: Console) -> None:
+    """One row per county, failing counties first, at most :data:`MAX_TABLE_COUNTIES` rows."""
     passed = sum(1 for c in report.counties if c.passed)
     console.print(f"\n共 {len(report.counties)} 个县（区），通过 {passed} 个")
-    failing_units: dict[str, int] = {}
-    for s in report.schools.rows():
-        if s.passed is False:
-            failing_units[s.county_code] = failing_units.get(s.county_code, 0) + 1
+    t = report.schools
+    failing = np.bincount(
+        t.units.county_index,
+        weights=((t.passed == 0.0) & t.units.included).astype(float),
+        minlength=len(t.units.county_codes),
+    )
+    failing_units = dict(zip(t.units.county_codes, failing.astype(int).tolist(), strict=True))
+    shown = sorted(report.counties, key=lambda c: c.passed)[:MAX_TABLE_COUNTIES]
     table = Table(header_style="bold")
     for col in ("县（区）", "结论", "未达标项", "未评估项", "未达标学校", "未达标项目"):
         table.add_column(col, overflow="fold")
-    for c in report.counties:
-        titles = "、".join(f.title for f in c.failed_criteria[:3])
-        if len(c.failed_criteria) > 3:
+    for c in shown:
+        failed = c.failed_criteria
+        titles = "、".join(f.title for f in failed[:3])
+        if len(failed) > 3:
             titles += " 等"
         table.add_row(
             escape(f"{c.name or ''}（{c.county_code}）"),
             "[green]通过[/]" if c.passed else "[red]未通过[/]",
-            str(len(c.failed_criteria)),
+            str(len(failed)),
             str(len(c.not_evaluated)),
             str(failing_units.get(c.county_code, 0)),
             escape(titles),
         )
     console.print(table)
+    hidden = len(report.counties) - len(shown)
+    if hidden:
+        all_passed = len(report.counties) - passed <= len(shown)  # failing ones come first
+        console.print(
+            f"另有 {hidden} 个县（区）未列出{'（均已通过）' if all_passed else ''}，"
+            "详见报告 counties"
+        )
 
 
 def _county_detail(county, console: Console) -> None:

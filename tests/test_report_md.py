@@ -3,6 +3,8 @@ sheet as GitHub-flavoured Markdown, ready to paste into a 自评报告 draft."""
 
 from __future__ import annotations
 
+import pytest
+
 from junheng.outputs import render
 
 
@@ -103,6 +105,16 @@ def test_terminal_summary_is_compact(engine, sample):
             schools.append({**s, "id": f"{code}-{s['id'][-3:]}", "county_code": code})
             if s.get("central_school_id"):
                 schools[-1]["central_school_id"] = f"{code}-{s['central_school_id'][-3:]}"
-    many = text(engine.evaluate("national.quality.2017", schools))
+    many_report = engine.evaluate("national.quality.2017", schools)
+    many = text(many_report)
     assert "共 7 个县（区），通过 0 个" in many
     assert sum(1 for line in many.splitlines() if "（3601" in line and "未通过" in line) == 7
+    # a national batch: failing counties first, the table capped, the rest counted
+    import junheng.summary
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(junheng.summary, "MAX_TABLE_COUNTIES", 3)
+        lines = text(many_report).splitlines()
+    rows = [line for line in lines if "（3601" in line]
+    assert len(rows) == 3 and all("未通过" in line for line in rows)
+    assert any("另有 4 个县（区）未列出，详见报告 counties" in line for line in lines)
