@@ -32,7 +32,7 @@ from .results import (
     _f,
 )
 from .ruleset import STAGE_TITLES, STAGES, Ruleset, RulesetError, indicator_order
-from .stats import GroupStats, weighted_cv
+from .stats import weighted_cv
 from .units import Units, build_units
 
 NAN = float("nan")
@@ -540,10 +540,21 @@ def _as_list(a: Any) -> Any:
     return a.tolist() if isinstance(a, np.ndarray) and a.ndim == 1 else a
 
 
+@attrs.frozen
+class _StatLists:
+    """:class:`~junheng.stats.GroupStats` as Python lists (one value per group)."""
+
+    mean: list[float]
+    sd: list[float]
+    cv: list[float]
+    schools: list[float]
+    undefined: list[float]
+
+
 def _as_lists(groups: Mapping[str, Any]) -> dict[str, Any]:
     """``groups`` with every per-group array as a list (for per-county indexing)."""
     stats = {
-        i: GroupStats(**{k: _as_list(v) for k, v in attrs.asdict(st, recurse=False).items()})
+        i: _StatLists(**{k: v.tolist() for k, v in attrs.asdict(st, recurse=False).items()})
         for i, st in groups["stats"].items()
     }
     return {**{k: _as_list(v) for k, v in groups.items() if k != "stats"}, "stats": stats}
@@ -603,7 +614,7 @@ class _CvSpec:
     limit: float
     owner: str | None
     unverified: bool
-    stats: Any  # GroupStats (lists) of the indicator, or None for the composite CV
+    stats: _StatLists | None  # the indicator's; None for the composite CV
     words: str  # 差异系数 / 综合差异系数
 
 

@@ -96,13 +96,11 @@ def build_units(
         ("school_type", "id", "name", "county_code", *STAGES, *wide_fields)
     ).values()
     block_cols = block_cols[: len(STAGES)]
-    types = np.array(["" if t is None else t for t in type_col], dtype=object)
-    ids = np.array([str("" if v is None else v) for v in id_col], dtype=object)
-    names = np.array(["" if v is None else v for v in name_col], dtype=object)
+    types, ids, names = (_texts(col) for col in (type_col, id_col, name_col))
     county_codes, county_idx = _codes(county_col)
 
     blocks = dict(zip(STAGES, block_cols, strict=True))
-    has = {s: np.fromiter((bool(b) for b in blocks[s]), bool, n) for s in STAGES}
+    has = {s: np.fromiter(map(bool, blocks[s]), bool, n) for s in STAGES}
     stage_cols = {s: pulled.stage_floats(s, stage_fields) for s in STAGES}
     students = {s: np.where(has[s], stage_cols[s]["students"], 0.0) for s in STAGES}
     school_students = students["primary"] + students["junior"]
@@ -197,14 +195,21 @@ def build_units(
     )
 
 
+def _texts(values: Sequence[Any]) -> np.ndarray:
+    """An object column of strings (None and absent: ""; anything else as ``str``)."""
+    if set(map(type, values)) <= {str}:  # C-level check: the usual all-text column
+        return np.array(values, dtype=object).reshape(len(values))
+    return np.array(["" if v is None else str(v) for v in values], dtype=object)
+
+
 def _codes(values: Sequence[Any]) -> tuple[tuple[str, ...], np.ndarray]:
     """The sorted distinct county codes and each record's index into them."""
-    first: dict[str, int] = {}
-    seen = [first.setdefault(str("" if v is None else v), len(first)) for v in values]
-    codes = sorted(first)
-    rank = np.empty(len(codes), dtype=np.int64)
-    rank[[first[c] for c in codes]] = np.arange(len(codes))
-    return tuple(codes), rank[np.asarray(seen, dtype=np.int64)]
+    texts = _texts(values).tolist()
+    distinct = dict.fromkeys(texts)
+    codes = sorted(distinct)
+    rank = {code: k for k, code in enumerate(codes)}
+    index = np.fromiter(map(rank.__getitem__, texts), np.int64, len(texts))
+    return tuple(codes), index
 
 
 def _fold(

@@ -468,14 +468,14 @@ def _suspects(
 ) -> Sequence[int]:
     """Indices of the records the per-record rules below may have something to say about.
 
-    A superset, found with whole-column arithmetic on the pulled fields (absent keys
-    read as None, exact for the stage blocks of schema-valid records, where a block
-    is an object, never null): schema-invalid
+    A superset, found with whole-column arithmetic on the pulled fields: schema-invalid
     records, stage blocks that do not fit the type, any pair/ratio/missing-field
     condition of :func:`_implausible` and :func:`_missing_fields`. The exact rules
     then run on these records only, so the issues (and their order) are those of
     running them on every record. Exact for schema-valid records, whose numbers are
-    non-negative ints/floats or absent; everything else is a suspect anyway.
+    non-negative ints/floats or absent and whose stage blocks are objects (never
+    null, so an absent block and a null one read alike); everything else is a
+    suspect anyway.
     """
     n = len(valid)
     if pulled is None:
