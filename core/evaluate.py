@@ -30,6 +30,7 @@ from .results import (
     ScoreResult,
     _b,
     _f,
+    _json_floats,
 )
 from .ruleset import STAGE_TITLES, STAGES, Ruleset, RulesetError, indicator_order
 from .stats import weighted_cv
@@ -542,19 +543,28 @@ def _as_list(a: Any) -> Any:
 
 @attrs.frozen
 class _StatLists:
-    """:class:`~junheng.stats.GroupStats` as Python lists (one value per group)."""
+    """:class:`~junheng.stats.GroupStats` as Python lists (one value per group), converted
+    once for all counties: ``cv`` raw (NaN: undefined), the ``*_json`` ones with None."""
 
-    mean: list[float]
-    sd: list[float]
     cv: list[float]
-    schools: list[float]
-    undefined: list[float]
+    mean_json: list[float | None]
+    sd_json: list[float | None]
+    cv_json: list[float | None]
+    schools: list[int]
+    undefined: list[int]
 
 
 def _as_lists(groups: Mapping[str, Any]) -> dict[str, Any]:
     """``groups`` with every per-group array as a list (for per-county indexing)."""
     stats = {
-        i: _StatLists(**{k: v.tolist() for k, v in attrs.asdict(st, recurse=False).items()})
+        i: _StatLists(
+            cv=st.cv.tolist(),
+            mean_json=_json_floats(st.mean),
+            sd_json=_json_floats(st.sd),
+            cv_json=_json_floats(st.cv),
+            schools=st.schools.astype(int).tolist(),
+            undefined=st.undefined.astype(int).tolist(),
+        )
         for i, st in groups["stats"].items()
     }
     return {**{k: _as_list(v) for k, v in groups.items() if k != "stats"}, "stats": stats}
@@ -670,7 +680,7 @@ def _cv_criteria(specs: list[_CvSpec], groups, c: int, present) -> list[Criterio
         lim = spec.limit
         detail = f"{STAGE_TITLES[spec.stage]}{spec.words} {_fmt(cv)}，限值 ≤ {lim}"
         if st is not None and st.undefined[g]:
-            detail += f"；{int(st.undefined[g])} 所学校该项数据缺失或无法计算"
+            detail += f"；{st.undefined[g]} 所学校该项数据缺失或无法计算"
         out.append(
             Criterion(
                 id=spec.id,
@@ -703,13 +713,13 @@ def _group_results(rs: Ruleset, groups, c: int, present) -> list[GroupResult]:
             inds[i] = IndicatorStat(
                 id=i,
                 title=ind.meta.title,
-                mean=_f(st.mean[g]),
-                sd=_f(st.sd[g]),
-                cv=_f(cv),
+                mean=st.mean_json[g],
+                sd=st.sd_json[g],
+                cv=st.cv_json[g],
                 limit=lim,
-                met=None if lim is None or math.isnan(cv) else bool(cv <= lim),
-                schools=int(st.schools[g]),
-                undefined=int(st.undefined[g]),
+                met=None if lim is None or cv != cv else cv <= lim,
+                schools=st.schools[g],
+                undefined=st.undefined[g],
             )
         comp = _f(groups["composite"][g]) if groups["composite"] is not None else None
         lim = rs.composite_cv.limit.get(stage) if rs.composite_cv else None
