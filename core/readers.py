@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import json
 import math
@@ -119,6 +120,8 @@ class ReadResult:
     file: str | None = None
     row_unit: str = "行"
     field_rows: list[dict[str, int]] = attrs.field(factory=list)
+    #: SHA-256 of the file's bytes as read (for provenance); None from plugin readers
+    sha256: str | None = None
 
     @property
     def has_errors(self) -> bool:
@@ -292,7 +295,7 @@ def _read(path: Path, from_json: _JsonHandler, from_table: _TableHandler) -> Rea
         if rows is None:
             return failed()
         result = from_table(rows, ctx)
-    return result
+    return attrs.evolve(result, sha256=hashlib.sha256(data).hexdigest())
 
 
 # --------------------------------------------------------------------------- JSON
