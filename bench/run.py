@@ -58,6 +58,9 @@ THRESHOLD = {  # national.quality.2017: (primary, junior)
 }
 CV_LIMIT = (0.50, 0.45)
 MIN_MET, REST_RATIO = 6, 0.85
+# "at least the requirement" up to binary rounding (18 / 2000 * 100 = 0.8999999999999999
+# must meet 0.9); the peers compute in decimal and need none
+TOL = 1e-9
 EXCLUDED_TYPES = ("teaching_point", "special_education")
 
 
@@ -214,9 +217,9 @@ def numpy_limit(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
                 x = cols[s][f][sel] if where == "stage" else wide[f][sel] * share
                 v = x / st * scale if scale != 1.0 else x / st
                 t = THRESHOLD[iid][si]
-                ok = v >= t
+                ok = v >= t - TOL * max(abs(t), 1.0)
                 met[k] = np.where(np.isnan(v), nan, ok)
-                low |= (met[k] == 0.0) & ~(v / t >= REST_RATIO)
+                low |= (met[k] == 0.0) & ~(v / t >= REST_RATIO - TOL)
                 values.append(v)
             count = (met == 1.0).sum(axis=0)
             undef = np.isnan(met).sum(axis=0)
@@ -242,7 +245,7 @@ def numpy_limit(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
                 cvs.append(np.where((nbad > 0) | (wsum == 0), nan, cv))
             cv = np.vstack(cvs)
             cv_parts.append(cv)
-            met_parts.append(np.where(np.isnan(cv), nan, cv <= CV_LIMIT[si]))
+            met_parts.append(np.where(np.isnan(cv), nan, cv <= CV_LIMIT[si] + TOL))
     elapsed = time.perf_counter() - t0
     return {
         "seconds": elapsed,

@@ -18,7 +18,7 @@ import numpy as np
 
 from .bulk import RecordColumns, gc_paused
 from .fields import county_fields
-from .formula import as_division, kleene_and, prev_name, truth
+from .formula import as_division, at_least, at_most, kleene_and, prev_name, truth
 from .results import (
     CountyResult,
     Criterion,
@@ -142,8 +142,7 @@ def _school_checks(rs: Ruleset, units: Units, env: dict[str, Any]) -> SchoolTabl
         if ind.threshold is None:
             continue
         thr = _stage_array(units, ind.threshold)
-        with np.errstate(invalid="ignore"):
-            ok = v >= thr if ind.direction == "min" else v <= thr
+        ok = at_least(v, thr) if ind.direction == "min" else at_most(v, thr)
         m = np.where(np.isnan(v) | np.isnan(thr), NAN, ok.astype(float))
         value[iid], threshold[iid], met[iid] = v, thr, m
         shortfall[iid] = _shortfall(ind, v, thr, m, env, size)
@@ -210,7 +209,7 @@ def _k_of_n(rs, rule, met, value, threshold):
             r = value[i] / threshold[i] if ind.direction == "min" else threshold[i] / value[i]
         ratios.append(r)
     rs_arr = np.vstack(ratios)
-    low = (ms == 0.0) & ~(rs_arr >= rule.rest_min_ratio)
+    low = (ms == 0.0) & ~at_least(rs_arr, rule.rest_min_ratio)
     n_low = low.sum(axis=0)
     fail = (n_low > 0) | (count + undef < rule.min_met)
     ok = (undef == 0) & (count >= rule.min_met) & ~fail
@@ -380,13 +379,13 @@ def _counties(
             lim = ind.cv_limit.get(stage)
             if lim is not None:
                 cv = groups["stats"][i].cv[s::2]
-                cv_flags.append(np.where(np.isnan(cv), NAN, (cv <= lim).astype(float)))
+                cv_flags.append(np.where(np.isnan(cv), NAN, at_most(cv, lim).astype(float)))
     if rs.composite_cv:
         for s, stage in enumerate(STAGES):
             lim = rs.composite_cv.limit.get(stage)
             if lim is not None:
                 cv = groups["composite"][s::2]
-                cv_flags.append(np.where(np.isnan(cv), NAN, (cv <= lim).astype(float)))
+                cv_flags.append(np.where(np.isnan(cv), NAN, at_most(cv, lim).astype(float)))
     env["cv_all_met"] = kleene_and(cv_flags) if cv_flags else np.full(n_c, 1.0)
 
     multi = _multi_year(rs, units, counties)
@@ -404,8 +403,11 @@ def _counties(
         item = rs.county_items[rid]
         if item.kind == "value":
             v = item.formula.evaluate(env, n_c)
-            with np.errstate(invalid="ignore"):
-                ok = v >= item.threshold if item.direction == "min" else v <= item.threshold
+            ok = (
+                at_least(v, item.threshold)
+                if item.direction == "min"
+                else at_most(v, item.threshold)
+            )
             m = np.where(np.isnan(v), NAN, ok.astype(float))
             item_values[rid] = v
         elif item.kind == "when":
@@ -431,7 +433,7 @@ def _counties(
     present = (groups["counts"].reshape(n_c, 2) > 0).tolist()
     # the loop below reads one element at a time: Python lists, not numpy scalars
     school_counts = {k: v.tolist() for k, v in _school_counts(units, table.passed).items()}
-    groups = _as_lists(groups)
+    groups = _as_lists(rs, groups)
     cv_specs = _cv_specs(rs, groups)
     multi = {rid: {k: _as_list(v) for k, v in res.items()} for rid, res in multi.items()}
     item_met = {rid: v.tolist() for rid, v in item_met.items()}
@@ -544,7 +546,8 @@ def _as_list(a: Any) -> Any:
 @attrs.frozen
 class _StatLists:
     """:class:`~junheng.stats.GroupStats` as Python lists (one value per group), converted
-    once for all counties: ``cv`` raw (NaN: undefined), the ``*_json`` ones with None."""
+    once for all counties: ``cv`` raw (NaN: undefined), the ``*_json`` ones with None,
+    ``met`` the CV against the stage's limit (None: no limit or CV undefined)."""
 
     cv: list[float]
     mean_json: list[float | None]
@@ -552,22 +555,39 @@ class _StatLists:
     cv_json: list[float | None]
     schools: list[int]
     undefined: list[int]
+    met: list[bool | None]
 
 
-def _as_lists(groups: Mapping[str, Any]) -> dict[str, Any]:
+def _cv_met(cv: np.ndarray, limits: Mapping[str, float | None]) -> list[bool | None]:
+    """Per group (county × stage, interleaved): CV within the stage's limit, or None."""
+    out = np.full(cv.size, None, dtype=object)
+    for s, stage in enumerate(STAGES):
+        lim = limits.get(stage)
+        if lim is not None:
+            part = cv[s::2]
+            out[s::2] = np.where(np.isnan(part), None, at_most(part, lim))
+    return out.tolist()
+
+
+def _as_lists(rs: Ruleset, groups: Mapping[str, Any]) -> dict[str, Any]:
     """``groups`` with every per-group array as a list (for per-county indexing)."""
-    stats = {
-        i: _StatLists(
+    stats = {}
+    for i, st in groups["stats"].items():
+        cv_limit = rs.indicators[i].cv_limit
+        stats[i] = _StatLists(
             cv=st.cv.tolist(),
             mean_json=_json_floats(st.mean),
             sd_json=_json_floats(st.sd),
             cv_json=_json_floats(st.cv),
             schools=st.schools.astype(int).tolist(),
             undefined=st.undefined.astype(int).tolist(),
+            met=_cv_met(st.cv, {s: cv_limit.get(s) if cv_limit else None for s in STAGES}),
         )
-        for i, st in groups["stats"].items()
-    }
-    return {**{k: _as_list(v) for k, v in groups.items() if k != "stats"}, "stats": stats}
+    out = {**{k: _as_list(v) for k, v in groups.items() if k != "stats"}, "stats": stats}
+    composite = groups["composite"]
+    if composite is not None and rs.composite_cv:
+        out["composite_met"] = _cv_met(composite, {s: rs.composite_cv.limit.get(s) for s in STAGES})
+    return out
 
 
 def _status(m: float) -> str:
@@ -677,6 +697,7 @@ def _cv_criteria(specs: list[_CvSpec], groups, c: int, present) -> list[Criterio
         g = c * 2 + spec.s
         st = spec.stats
         cv = st.cv[g] if st is not None else groups["composite"][g]
+        met = st.met[g] if st is not None else groups["composite_met"][g]
         lim = spec.limit
         detail = f"{STAGE_TITLES[spec.stage]}{spec.words} {_fmt(cv)}，限值 ≤ {lim}"
         if st is not None and st.undefined[g]:
@@ -686,7 +707,7 @@ def _cv_criteria(specs: list[_CvSpec], groups, c: int, present) -> list[Criterio
                 id=spec.id,
                 kind="cv" if st is not None else "composite_cv",
                 title=spec.title,
-                status="not_evaluated" if cv != cv else ("met" if cv <= lim else "failed"),
+                status="not_evaluated" if met is None else ("met" if met else "failed"),
                 source=spec.source,
                 stage=spec.stage,
                 value=_f(cv),
@@ -709,7 +730,6 @@ def _group_results(rs: Ruleset, groups, c: int, present) -> list[GroupResult]:
         for i, st in groups["stats"].items():
             ind = rs.indicators[i]
             lim = ind.cv_limit.get(stage) if ind.cv_limit else None
-            cv = st.cv[g]
             inds[i] = IndicatorStat(
                 id=i,
                 title=ind.meta.title,
@@ -717,7 +737,7 @@ def _group_results(rs: Ruleset, groups, c: int, present) -> list[GroupResult]:
                 sd=st.sd_json[g],
                 cv=st.cv_json[g],
                 limit=lim,
-                met=None if lim is None or cv != cv else cv <= lim,
+                met=st.met[g],
                 schools=st.schools[g],
                 undefined=st.undefined[g],
             )
@@ -731,7 +751,7 @@ def _group_results(rs: Ruleset, groups, c: int, present) -> list[GroupResult]:
                 indicators=inds,
                 composite_cv=comp,
                 composite_limit=lim,
-                composite_met=None if comp is None or lim is None else comp <= lim,
+                composite_met=None if comp is None or lim is None else groups["composite_met"][g],
             )
         )
     return out
@@ -850,7 +870,7 @@ def _score_result(rs: Ruleset, pts, c: int):
     crit = []
     passed = None
     if sc.pass_min is not None:
-        m = NAN if math.isnan(total) else float(total >= sc.pass_min)
+        m = NAN if math.isnan(total) else float(at_least(total, sc.pass_min))
         passed = _b(m)
         missing = [n.meta.id for n in sc.nodes if n.kind != "sum" and math.isnan(pts[n.meta.id][c])]
         detail = (
@@ -875,7 +895,7 @@ def _score_result(rs: Ruleset, pts, c: int):
         if n.floor is None:
             continue
         v = pts[n.meta.id][c]
-        m = NAN if math.isnan(v) else float(v >= n.floor)
+        m = NAN if math.isnan(v) else float(at_least(v, n.floor))
         crit.append(
             Criterion(
                 id=f"score.{n.meta.id}",

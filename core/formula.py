@@ -169,14 +169,47 @@ def _divide(a: Value, b: Value) -> Value:
     return np.where(b == 0.0, np.nan, out)
 
 
+#: Relative tolerance of every comparison with a requirement: formula comparisons and
+#: the engine's threshold, CV-limit and score tests. Policy values are ratios of whole
+#: counts: 18 PE/arts teachers for 2,000 students is exactly 0.9 per 100, yet
+#: 18 / 2000 * 100 is 0.8999999999999999 in binary floating point, which a plain
+#: ``>= 0.9`` would fail. Real gaps are many orders larger (one teacher among 20,000
+#: students is 0.005 per 100), so the tolerance absorbs rounding noise only.
+COMPARE_TOLERANCE = 1e-9
+
+
+def _slack(b: np.ndarray) -> np.ndarray:
+    return COMPARE_TOLERANCE * np.maximum(np.abs(b), 1.0)
+
+
+def at_least(a: Value, b: Value) -> np.ndarray:
+    """``a >= b`` up to floating-point noise (boolean array; NaN compares false)."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return a >= b - _slack(b)
+
+
+def at_most(a: Value, b: Value) -> np.ndarray:
+    """``a <= b`` up to floating-point noise (boolean array; NaN compares false)."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return a <= b + _slack(b)
+
+
+def _equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return at_least(a, b) & at_most(a, b)
+
+
 def _compare(op: ast.cmpop) -> Callable[[Value, Value], Value]:
     fn = {
-        ast.Lt: np.less,
-        ast.LtE: np.less_equal,
-        ast.Gt: np.greater,
-        ast.GtE: np.greater_equal,
-        ast.Eq: np.equal,
-        ast.NotEq: np.not_equal,
+        ast.Lt: lambda a, b: ~at_least(a, b),
+        ast.LtE: at_most,
+        ast.Gt: lambda a, b: ~at_most(a, b),
+        ast.GtE: at_least,
+        ast.Eq: _equal,
+        ast.NotEq: lambda a, b: ~_equal(a, b),
     }[type(op)]
 
     def cmp(a: Value, b: Value) -> Value:

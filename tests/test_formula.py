@@ -29,6 +29,19 @@ def test_comparison_with_undefined_is_undefined():
     assert out[0] == 1.0 and out[1] == 0.0 and np.isnan(out[2])
 
 
+def test_comparisons_absorb_rounding_noise_but_not_real_gaps():
+    # 18 / 2000 * 100 is 0.8999999999999999 in binary floating point: exactly 0.9 is met
+    a, b = [18, 17, 18], [2000, 2000, 2000]
+    assert ev("a / b * 100 >= 0.9", a=a, b=b).tolist() == [1.0, 0.0, 1.0]
+    assert ev("a / b * 100 < 0.9", a=a, b=b).tolist() == [0.0, 1.0, 0.0]
+    assert ev("a / b * 100 == 0.9", a=a, b=b).tolist() == [1.0, 0.0, 1.0]
+    assert ev("a / b * 100 != 0.9", a=a, b=b).tolist() == [0.0, 1.0, 0.0]
+    # the smallest real gap of a per-100 ratio (one teacher among 20,000 students) counts
+    assert ev("a / b * 100 >= 0.9", a=[179], b=[20000]).tolist() == [0.0]
+    assert ev("a / b * 100 <= 0.9", a=[181], b=[20000]).tolist() == [0.0]
+    assert ev("a > b", a=[1.0 + 1e-12], b=[1.0]).tolist() == [0.0]  # noise, not more
+
+
 def test_kleene_logic():
     # False and undefined = False; True and undefined = undefined; True or undefined = True
     out_and = ev("a > 0 and b / c > 0", a=[0, 1], b=[1, 1], c=[0, 0])
