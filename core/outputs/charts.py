@@ -23,6 +23,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..formula import at_least, at_most
+
 FONT_FAMILIES = [
     "Noto Sans CJK SC",
     "Source Han Sans SC",
@@ -127,7 +129,7 @@ def cv_chart(
         y = np.arange(n)[::-1]
         vals = [np.nan if v is None else v for v in cvs]
         colours = [
-            UNDEF if v is None or lim is None else (MET if v <= lim else FAILED)
+            UNDEF if v is None or lim is None else (MET if at_most(v, lim) else FAILED)
             for v, lim in zip(cvs, limits, strict=True)
         ]
         ax.barh(y, np.nan_to_num(vals), color=colours, height=0.6)
@@ -168,7 +170,7 @@ def distribution_chart(
         if threshold is None:
             colours = [MET] * v.size
         else:
-            ok = v >= threshold if direction == "min" else v <= threshold
+            ok = at_least(v, threshold) if direction == "min" else at_most(v, threshold)
             colours = [MET if o else FAILED for o in ok]
         x = np.arange(v.size)
         ax.bar(x, v, color=colours, width=0.8 if v.size < 80 else 1.0)

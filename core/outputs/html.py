@@ -19,6 +19,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+
+from ..formula import at_least, at_most
 from ..results import CountyResult, Report
 from ..ruleset import STAGES
 from . import _view as v
@@ -88,9 +91,8 @@ def _county_context(
                 thr = ind.threshold.get(stage) if ind.threshold else None
                 failing = 0
                 if thr is not None:
-                    failing = int(
-                        (vals < thr).sum() if ind.direction == "min" else (vals > thr).sum()
-                    )
+                    met = at_least(vals, thr) if ind.direction == "min" else at_most(vals, thr)
+                    failing = int((~met & ~np.isnan(vals)).sum())
                 dists.append(
                     {
                         "stage": stage,
