@@ -224,6 +224,15 @@ def test_streamed_json_is_the_report_dict_one_school_per_line(engine, sample, ru
     assert b"null" in b"".join(lines)
 
 
+@pytest.mark.parametrize("name", ["back\\slash", 'a "quote"', "tab\there", "50% 名", "普通"])
+def test_streamed_json_escapes_each_kind_of_text(engine, sample, name):
+    schools, county = copy.deepcopy(sample)
+    schools[0]["name"] = name  # the only special text in the batch: its own path is taken
+    report = engine.evaluate("national.quality.2017", schools, county, validate_input=False)
+    doc = json.loads(render(report, "json"))
+    assert doc == report.to_dict() and doc["schools"][0]["name"] == name
+
+
 def test_streamed_json_with_no_school_units(engine, sample):
     schools, county = sample
     point = next(s for s in schools if s["school_type"] == "teaching_point")

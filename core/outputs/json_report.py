@@ -7,7 +7,7 @@ then the schools a chunk at a time from :meth:`SchoolTable.iter_dicts`, so the
 ~3 million check dicts of a national report never exist at once. Each school is
 one compact line (``grep`` finds a school's whole result); the rest of the
 document is indented. The file parses to exactly ``report.to_dict()``
-(``tests/test_outputs.py`` holds the two side by side). Undefined values are
+(``tests/test_report_json.py`` holds the two side by side). Undefined values are
 ``None`` in the dicts, ``null`` in the file. Without orjson the standard library
 renders the same document (same indentation and key order) in one piece.
 """
@@ -85,11 +85,11 @@ def write(report: Report, out: IO[bytes]) -> None:
 # One school unit per line, in the key order of SchoolTable.iter_dicts, formatted
 # without building its ~14 dicts: each column becomes JSON tokens in one C-level
 # call (orjson on a float array; a lookup for booleans), and a bytes %-template
-# fills a line per unit. tests/test_outputs.py proves the lines parse to iter_dicts.
+# fills a line per unit. tests/test_report_json.py proves the file parses to to_dict().
 
 _CHUNK = 16384
 _BOOL_TOKENS = np.array([b"false", b"true", b"null"], dtype=object)
-_MUST_ESCAPE = re.compile('["\\\x00-\x1f]')  # what JSON escapes inside a string
+_MUST_ESCAPE = re.compile(r'["\\\x00-\x1f]')  # what JSON escapes inside a string
 
 
 def _literal(value: str) -> bytes:
