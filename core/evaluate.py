@@ -437,7 +437,8 @@ def _counties(
     cv_specs = _cv_specs(rs, groups)
     multi = {rid: {k: _as_list(v) for k, v in res.items()} for rid, res in multi.items()}
     item_met = {rid: v.tolist() for rid, v in item_met.items()}
-    item_values = {rid: v.tolist() for rid, v in item_values.items()}
+    item_texts = {rid: _fmt_list(v) for rid, v in item_values.items()}
+    item_values = {rid: _json_floats(v) for rid, v in item_values.items()}
     veto_applies = {rid: v.tolist() for rid, v in veto_applies.items()}
     if score_pts is not None:
         score_pts = {rid: v.tolist() for rid, v in score_pts.items()}
@@ -480,10 +481,16 @@ def _counties(
                     title=item.meta.title,
                     status=_status(m),
                     source=item.meta.source,
-                    value=_f(val[c]) if val is not None else None,
+                    value=val[c] if val is not None else None,
                     limit=item.threshold,
                     unit=item.unit if item.kind != "all_schools" else "所未达标学校",
-                    detail=_item_detail(item, m, val[c] if val is not None else None, rec),
+                    detail=_item_detail(
+                        item,
+                        m,
+                        val[c] if val is not None else None,
+                        rec,
+                        item_texts[rid][c] if rid in item_texts else "",
+                    ),
                     owner=item.meta.owner,
                     category=item.category or None,
                     unverified=item.meta.unverified,
@@ -556,6 +563,7 @@ class _StatLists:
     schools: list[int]
     undefined: list[int]
     met: list[bool | None]
+    cv_text: list[str]  # as :func:`_fmt` writes it
 
 
 def _cv_met(cv: np.ndarray, limits: Mapping[str, float | None]) -> list[bool | None]:
@@ -582,11 +590,13 @@ def _as_lists(rs: Ruleset, groups: Mapping[str, Any]) -> dict[str, Any]:
             schools=st.schools.astype(int).tolist(),
             undefined=st.undefined.astype(int).tolist(),
             met=_cv_met(st.cv, {s: cv_limit.get(s) if cv_limit else None for s in STAGES}),
+            cv_text=_fmt_list(st.cv),
         )
     out = {**{k: _as_list(v) for k, v in groups.items() if k != "stats"}, "stats": stats}
     composite = groups["composite"]
     if composite is not None and rs.composite_cv:
         out["composite_met"] = _cv_met(composite, {s: rs.composite_cv.limit.get(s) for s in STAGES})
+        out["composite_text"] = _fmt_list(composite)
     return out
 
 
@@ -699,7 +709,8 @@ def _cv_criteria(specs: list[_CvSpec], groups, c: int, present) -> list[Criterio
         cv = st.cv[g] if st is not None else groups["composite"][g]
         met = st.met[g] if st is not None else groups["composite_met"][g]
         lim = spec.limit
-        detail = f"{STAGE_TITLES[spec.stage]}{spec.words} {_fmt(cv)}，限值 ≤ {lim}"
+        text = st.cv_text[g] if st is not None else groups["composite_text"][g]
+        detail = f"{STAGE_TITLES[spec.stage]}{spec.words} {text}，限值 ≤ {lim}"
         if st is not None and st.undefined[g]:
             detail += f"；{st.undefined[g]} 所学校该项数据缺失或无法计算"
         out.append(
@@ -776,7 +787,8 @@ def _multi_detail(rule, res, c: int, rec) -> str:
     )
 
 
-def _item_detail(item, m: float, val, rec) -> str:
+def _item_detail(item, m: float, val, rec, val_text: str = "") -> str:
+    """``val_text``: ``val`` as :func:`_fmt` writes it (formatted for all counties at once)."""
     if rec is None and item.kind != "all_schools":
         return "未提供县级数据"
     if item.kind == "manual":
@@ -787,10 +799,22 @@ def _item_detail(item, m: float, val, rec) -> str:
     if item.kind == "value":
         op = "≥" if item.direction == "min" else "≤"
         unit = item.unit or ""
-        return f"实际 {_fmt(val)}{unit}，要求 {op} {_fmt(item.threshold)}{unit}"
+        return f"实际 {val_text}{unit}，要求 {op} {_fmt(item.threshold)}{unit}"
     if item.kind == "all_schools":
         return f"{int(val)} 所学校（学段）未达到" if val else "所有学校均达到"
     return "达到" if m == 1.0 else "未达到"
+
+
+def _fmt_list(a: np.ndarray) -> list[str]:
+    """:func:`_fmt` of every value, the integers converted in one numpy call."""
+    a = np.asarray(a, dtype=float)
+    out = np.full(a.size, "无法计算", dtype=object)
+    finite = np.isfinite(a)
+    whole = finite & (a == np.trunc(np.where(finite, a, 0.0))) & (np.abs(a) < 1e12)
+    out[whole] = a[whole].astype(np.int64).astype(str)
+    rest = finite & ~whole
+    out[rest] = [f"{x:.3f}".rstrip("0").rstrip(".") for x in a[rest].tolist()]
+    return out.tolist()
 
 
 def _fmt(x: Any) -> str:
