@@ -288,10 +288,19 @@ class Criterion:
             "status": self.status,
             "source": self.source,
         }
-        for k in ("stage", "value", "limit", "unit", "owner", "category"):
-            v = getattr(self, k)
-            if v is not None:
-                d[k] = v
+        # spelled out, not a getattr loop: a national report has ~200,000 criteria
+        if self.stage is not None:
+            d["stage"] = self.stage
+        if self.value is not None:
+            d["value"] = self.value
+        if self.limit is not None:
+            d["limit"] = self.limit
+        if self.unit is not None:
+            d["unit"] = self.unit
+        if self.owner is not None:
+            d["owner"] = self.owner
+        if self.category is not None:
+            d["category"] = self.category
         if self.detail:
             d["detail"] = self.detail
         if self.unverified:
