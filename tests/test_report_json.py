@@ -239,3 +239,18 @@ def test_streamed_json_with_no_school_units(engine, sample):
     report = engine.evaluate("national.quality.2017", [point], county, validate_input=False)
     doc = json.loads(render(report, "json"))
     assert doc == report.to_dict() and doc["schools"] == [] and doc["excluded_schools"]
+
+
+def test_yes_no_rule_objects_are_what_orjson_writes():
+    import itertools
+
+    import orjson
+
+    from junheng.outputs.json_report import _objects
+
+    objects = _objects(',"unit":"项"'.encode())
+    floats, bools = (0.0, 1.0, None), (False, True, None)
+    for code, (v, t, m, s) in enumerate(itertools.product(range(3), repeat=4)):
+        expected = {"value": floats[v], "threshold": floats[t], "met": bools[m]}
+        expected |= {"shortfall": floats[s], "unit": "项"}
+        assert objects[code] == orjson.dumps(expected)

@@ -20,6 +20,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any
 
+import attrs
 import numpy as np
 
 from ..bulk import gc_paused
@@ -68,10 +69,10 @@ def write(report: Report, out: IO[bytes]) -> None:
         pending = writer.submit(out.write, head + key)
         table = report.schools
         included = np.nonzero(table.units.included)[0]
-        template = _line_template(table)
+        layout = _layout(table, included)
         opening = b"[\n    "
         for start in range(0, included.size, _CHUNK):
-            lines = _school_lines(table, included[start : start + _CHUNK], template)
+            lines = _school_lines(table, included[start : start + _CHUNK], layout)
             block = opening + b",\n    ".join(lines)
             pending.result()  # the file write runs beside the next chunk's formatting
             pending = writer.submit(out.write, block)
@@ -84,8 +85,8 @@ def write(report: Report, out: IO[bytes]) -> None:
 #
 # One school unit per line, in the key order of SchoolTable.iter_dicts, formatted
 # without building its ~14 dicts: each column becomes JSON tokens in one C-level
-# call (orjson on a float array; a lookup for booleans), and a bytes %-template
-# fills a line per unit. tests/test_report_json.py proves the file parses to to_dict().
+# call (orjson on a float array; a lookup for booleans and for the whole object of
+# a yes/no rule), and a bytes %-template fills a line per unit. tests/test_report_json.py proves the file parses to to_dict().
 
 _CHUNK = 16384
 _BOOL_TOKENS = np.array([b"false", b"true", b"null"], dtype=object)
@@ -97,25 +98,72 @@ def _literal(value: str) -> bytes:
     return orjson.dumps(value).replace(b"%", b"%%")
 
 
-def _line_template(table: SchoolTable) -> bytes:
+@attrs.frozen
+class _Layout:
+    """The line template of one report and the checks written as one token each."""
+
+    template: bytes
+    #: checks whose value, threshold, met and shortfall are all 0, 1 or undefined (the
+    #: yes/no rules): each unit's whole object is one of 81, picked by a code
+    ternary: dict[str, np.ndarray]
+
+
+def _layout(table: SchoolTable, included: np.ndarray) -> _Layout:
     parts = [
         b'{"id":"%s","name":"%s","county_code":"%s","school_type":"%s","stage":"%s",'
         b'"passed":%s,"checks":{'
     ]
+    ternary = {}
     for k, cid in enumerate(table.check_ids):
-        unit = b',"unit":' + _literal(table.unit_of(cid))
-        tail = b"%s}" if cid in table.detail else unit + b"}"
-        parts.append(
-            (b"," if k else b"")
-            + _literal(cid)
-            + b':{"value":%s,"threshold":%s,"met":%s,"shortfall":%s'
-            + tail
-        )
+        unit = b',"unit":' + orjson.dumps(table.unit_of(cid))
+        key = (b"," if k else b"") + _literal(cid) + b":"
+        columns = (table.value, table.threshold, table.met, table.shortfall)
+        if cid not in table.detail and all(_zero_one(c[cid][included]) for c in columns):
+            ternary[cid] = _objects(unit)
+            parts.append(key + b"%s")
+        else:
+            tail = b"%s}" if cid in table.detail else unit.replace(b"%", b"%%") + b"}"
+            parts.append(key + b'{"value":%s,"threshold":%s,"met":%s,"shortfall":%s' + tail)
     parts.append(b"}}")
-    return b"".join(parts)
+    return _Layout(b"".join(parts), ternary)
 
 
-def _school_lines(table: SchoolTable, idx: np.ndarray, template: bytes) -> list[bytes]:
+_FLOAT_01 = (b"0.0", b"1.0", b"null")
+_BOOL_01 = (b"false", b"true", b"null")
+
+
+def _zero_one(a: np.ndarray) -> bool:
+    a = np.asarray(a, dtype=float)
+    return bool(np.all((a == 0.0) | (a == 1.0) | np.isnan(a)))
+
+
+def _objects(unit: bytes) -> np.ndarray:
+    """The 81 check objects of a yes/no rule, indexed by value·27 + threshold·9 + met·3 +
+    shortfall (each 0, 1 or 2 for undefined), written as orjson writes them."""
+    out = []
+    for code in range(81):
+        v, t, m, s = code // 27, code // 9 % 3, code // 3 % 3, code % 3
+        out.append(
+            b'{"value":'
+            + _FLOAT_01[v]
+            + b',"threshold":'
+            + _FLOAT_01[t]
+            + b',"met":'
+            + _BOOL_01[m]
+            + b',"shortfall":'
+            + _FLOAT_01[s]
+            + unit
+            + b"}"
+        )
+    return np.array(out, dtype=object)
+
+
+def _trit(a: np.ndarray) -> np.ndarray:
+    a = np.asarray(a, dtype=float)
+    return np.where(np.isnan(a), 2, a).astype(np.intp)
+
+
+def _school_lines(table: SchoolTable, idx: np.ndarray, layout: _Layout) -> list[bytes]:
     u = table.units
     columns = [
         _string_tokens(u.ids[idx].tolist()),
@@ -126,6 +174,12 @@ def _school_lines(table: SchoolTable, idx: np.ndarray, template: bytes) -> list[
         _bool_tokens(table.passed[idx]),
     ]
     for cid in table.check_ids:
+        objects = layout.ternary.get(cid)
+        if objects is not None:
+            code = _trit(table.value[cid][idx]) * 27 + _trit(table.threshold[cid][idx]) * 9
+            code += _trit(table.met[cid][idx]) * 3 + _trit(table.shortfall[cid][idx])
+            columns.append(objects[code].tolist())
+            continue
         columns += [
             _float_tokens(table.value[cid][idx]),
             _float_tokens(table.threshold[cid][idx]),
@@ -140,7 +194,7 @@ def _school_lines(table: SchoolTable, idx: np.ndarray, template: bytes) -> list[
                     for text in table.detail[cid][idx].tolist()
                 ]
             )
-    return [template % row for row in zip(*columns, strict=True)]
+    return [layout.template % row for row in zip(*columns, strict=True)]
 
 
 def _float_tokens(a: np.ndarray) -> list[bytes]:
