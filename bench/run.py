@@ -74,6 +74,17 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
 
 
 def run_junheng(schools_path: Path, counties_path: Path, out: Path) -> dict[str, Any]:
+    """The pipeline of ``junheng evaluate``, stage by stage, in this process.
+
+    Like the CLI (and as README.md recommends for national batches), the whole
+    pipeline runs inside one ``gc_paused()``; each stage also pauses the collector
+    itself, but its exit would otherwise start a full collection over every record.
+    """
+    with gc_paused():
+        return _run_junheng(schools_path, counties_path, out)
+
+
+def _run_junheng(schools_path: Path, counties_path: Path, out: Path) -> dict[str, Any]:
     engine = Engine()  # plugin discovery and ruleset compilation: set-up, not timed
     rs = engine.ruleset(RULESET)
     required = engine.required_fields(rs)
