@@ -9,8 +9,9 @@ schools are excluded or kept; units below ``min_students`` leave the checks and
 CVs. Excluded units stay in the table (``included`` is False) so the report can
 say why they were left out.
 
-This is the one place that loops over records (to pull fields out of dicts);
-everything after it works on whole columns.
+The fields come from a :class:`~junheng.bulk.RecordColumns` (one pass over the
+records for all of them, shared with validation when it ran first); everything
+here works on whole columns.
 """
 
 from __future__ import annotations
@@ -92,14 +93,11 @@ def build_units(
         stage_fields = [f for f in stage_fields if f in fields or f in ("students", "classes")]
         wide_fields = [f for f in wide_fields if f in fields]
 
-    type_col, id_col, name_col, county_col, *block_cols = pulled.values(
-        ("school_type", "id", "name", "county_code", *STAGES, *wide_fields)
-    ).values()
-    block_cols = block_cols[: len(STAGES)]
-    types, ids, names = (_texts(col) for col in (type_col, id_col, name_col))
-    county_codes, county_idx = _codes(county_col)
+    got = pulled.values(["school_type", "id", "name", "county_code", *STAGES, *wide_fields])
+    types, ids, names = (_texts(got[k]) for k in ("school_type", "id", "name"))
+    county_codes, county_idx = _codes(got["county_code"])
 
-    blocks = dict(zip(STAGES, block_cols, strict=True))
+    blocks = {s: got[s] for s in STAGES}
     has = {s: np.fromiter(map(bool, blocks[s]), bool, n) for s in STAGES}
     stage_cols = {s: pulled.stage_floats(s, stage_fields) for s in STAGES}
     students = {s: np.where(has[s], stage_cols[s]["students"], 0.0) for s in STAGES}
