@@ -181,9 +181,10 @@ class SchoolTable:
     def iter_dicts(self, chunk_size: int = 8192) -> Iterator[list[dict[str, Any]]]:
         """The ``schools`` array of :meth:`to_list` in lists of up to ``chunk_size`` rows.
 
-        What the JSON writer streams: a national report never holds all ~3 million
-        check dicts at once. Columns become Python values a chunk at a time, with
-        whole-column conversions (undefined → None) instead of per-value tests.
+        For consumers that stream a national report as plain data: the ~3 million
+        check dicts never exist at once. Columns become Python values a chunk at a
+        time, with whole-column conversions (undefined → None). (The JSON writer
+        formats the same rows straight from the columns.)
         """
         u = self.units
         included = np.nonzero(u.included)[0]
