@@ -139,7 +139,11 @@ class RecordColumns:
         missing = [k for k in dict.fromkeys(keys) if (stage, k) not in self._stages]
         if missing:
             blocks = self.values([stage])[stage]
-            has = np.fromiter((type(b) is dict for b in blocks), bool, len(blocks))
+            has = np.fromiter(
+                (b is not None and (type(b) is dict or isinstance(b, Mapping)) for b in blocks),
+                bool,
+                len(blocks),
+            )
             for k, col in float_columns(blocks, missing, where=has).items():
                 self._stages[stage, k] = col
         return {k: self._stages[stage, k] for k in keys}

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from junheng.bulk import float_columns, gc_paused, pluck
+from junheng.bulk import RecordColumns, float_columns, gc_paused, pluck
 
 
 @pytest.mark.parametrize("enabled", [True, False])
@@ -54,3 +54,28 @@ def test_float_columns_where_visits_only_the_masked_records():
     cols = float_columns(blocks, ["students", "classes"], where=np.array([True, False, True]))
     np.testing.assert_array_equal(cols["students"], [10.0, math.nan, 5.0])
     np.testing.assert_array_equal(cols["classes"], [math.nan, math.nan, 1.0])
+
+
+class _CountingDict(dict):
+    gets = 0
+
+    def get(self, key, default=None):
+        type(self).gets += 1
+        return super().get(key, default)
+
+
+def test_record_columns_pull_each_field_once():
+    records = [_CountingDict(a=1, b=2.5, primary=_CountingDict(students=10)), _CountingDict(a=3)]
+    columns = RecordColumns(records)
+    assert columns.values(["a"]) == {"a": (1, 3)}
+    _CountingDict.gets = 0
+    assert columns.values(["a", "b"]) == {"a": (1, 3), "b": (2.5, None)}
+    assert _CountingDict.gets == 2  # only b, once per record
+    np.testing.assert_array_equal(columns.floats(["b"])["b"], [2.5, math.nan])
+    students = columns.stage_floats("primary", ["students"])["students"]
+    np.testing.assert_array_equal(students, [10.0, math.nan])
+    _CountingDict.gets = 0
+    columns.values(["a", "b"])
+    columns.floats(["b"])
+    columns.stage_floats("primary", ["students"])
+    assert _CountingDict.gets == 0

@@ -128,3 +128,18 @@ def test_columns_are_not_reused_when_a_plugin_prepares_records(sample):
     )
     row = report.schools.row(report.schools.find("360199-004")[0])
     assert row.checks["sports_area_per_student"].met is True  # the prepared value was read
+
+
+def test_records_of_other_mapping_types_evaluate_like_dicts(engine, sample):
+    from collections import OrderedDict
+
+    schools, county = sample
+
+    def ordered(value):
+        if type(value) is dict:
+            return OrderedDict((k, ordered(v)) for k, v in value.items())
+        return value
+
+    plain = engine.evaluate("national.quality.2017", schools, county)
+    other = engine.evaluate("national.quality.2017", [ordered(s) for s in schools], county)
+    assert _facts(other) == _facts(plain)

@@ -264,3 +264,14 @@ def test_schema_backend_reports_what_jsonschema_reports(school):
             (str(e.validator), tuple(e.absolute_path)) for e in reference.iter_errors(record)
         )
         assert ours == theirs
+
+
+def test_a_school_cannot_be_its_own_central_school(school):
+    point = school(id="TP", school_type="teaching_point", central_school_id="TP")
+    point["primary"] = {"students": 30, "classes": 3, "teachers": 4}
+    (issue,) = validate([school(), point])
+    assert (issue.code, issue.record_id, issue.field) == (
+        "missing_central_school",
+        "TP",
+        "central_school_id",
+    )
