@@ -118,6 +118,7 @@ class RecordColumns:
     records: Sequence[Mapping[str, Any]]
     _top: dict[str, tuple[Any, ...]] = attrs.field(factory=dict, init=False)
     _floats: dict[str, np.ndarray] = attrs.field(factory=dict, init=False)
+    # (stage, field) -> column; (stage, "") -> the has-a-block mask
     _stages: dict[tuple[str, str], np.ndarray] = attrs.field(factory=dict, init=False)
 
     def values(self, keys: Sequence[str]) -> dict[str, tuple[Any, ...]]:
@@ -134,16 +135,23 @@ class RecordColumns:
             self._floats[k] = to_floats(values)
         return {k: self._floats[k] for k in keys}
 
+    def has_block(self, stage: str) -> np.ndarray:
+        """Per record: does it have a ``stage`` block that is a mapping?"""
+        if (stage, "") not in self._stages:
+            blocks = self.values([stage])[stage]
+            self._stages[stage, ""] = np.fromiter(
+                (b is not None and (type(b) is dict or isinstance(b, Mapping)) for b in blocks),
+                bool,
+                len(blocks),
+            )
+        return self._stages[stage, ""]
+
     def stage_floats(self, stage: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
         """Numbers inside the ``stage`` block (NaN where a school has no such block)."""
         missing = [k for k in dict.fromkeys(keys) if (stage, k) not in self._stages]
         if missing:
             blocks = self.values([stage])[stage]
-            has = np.fromiter(
-                (b is not None and (type(b) is dict or isinstance(b, Mapping)) for b in blocks),
-                bool,
-                len(blocks),
-            )
-            for k, col in float_columns(blocks, missing, where=has).items():
+            pulled = float_columns(blocks, missing, where=self.has_block(stage))
+            for k, col in pulled.items():
                 self._stages[stage, k] = col
         return {k: self._stages[stage, k] for k in keys}

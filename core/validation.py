@@ -507,8 +507,8 @@ def _suspects(
 
     total = np.zeros(n)
     with np.errstate(invalid="ignore", divide="ignore"):
-        for stage, raw in (("primary", primary), ("junior", junior)):
-            has = np.fromiter((type(b) is dict for b in raw), bool, n)
+        for stage in ("primary", "junior"):
+            has = pulled.has_block(stage)
             keys = list(_PAIR_FIELDS)
             keys += sorted(
                 {p.split(".", 1)[1] for p in required if p.startswith(f"{stage}.")} - set(keys)
