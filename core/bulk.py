@@ -129,10 +129,16 @@ class RecordColumns:
         return {k: self._top[k] for k in keys}
 
     def floats(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
-        """Top-level numbers per key as float64 columns (absent, null, not a number: NaN)."""
+        """Top-level numbers per key as float64 columns (absent, null, not a number: NaN).
+
+        Keys already pulled as values are converted; the others are pulled straight
+        into one float table (no per-key tuples), in one pass.
+        """
         missing = [k for k in dict.fromkeys(keys) if k not in self._floats]
-        for k, values in self.values(missing).items():
-            self._floats[k] = to_floats(values)
+        for k in missing:
+            if k in self._top:
+                self._floats[k] = to_floats(self._top[k])
+        self._floats.update(float_columns(self.records, [k for k in missing if k not in self._top]))
         return {k: self._floats[k] for k in keys}
 
     def has_block(self, stage: str) -> np.ndarray:

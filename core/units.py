@@ -93,7 +93,7 @@ def build_units(
         stage_fields = [f for f in stage_fields if f in fields or f in ("students", "classes")]
         wide_fields = [f for f in wide_fields if f in fields]
 
-    got = pulled.values(["school_type", "id", "name", "county_code", *STAGES, *wide_fields])
+    got = pulled.values(["school_type", "id", "name", "county_code", *STAGES])
     types, ids, names = (_texts(got[k]) for k in ("school_type", "id", "name"))
     county_codes, county_idx = _codes(got["county_code"])
 
