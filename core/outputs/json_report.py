@@ -1,15 +1,15 @@
 """The JSON report (CONTRACT.md shape, described by ``schemas/report.schema.json``).
 
-UTF-8 with two-space indentation, serialised with orjson (a national report is
-hundreds of MiB: the standard library takes ~30 s for 210,000 schools). The
-``schools`` array is streamed: :func:`write` serialises everything else once,
-then the schools a chunk at a time from :meth:`SchoolTable.iter_dicts`, so the
-~3 million check dicts of a national report never exist at once. Each school is
-one compact line (``grep`` finds a school's whole result); the rest of the
-document is indented. The file parses to exactly ``report.to_dict()``
-(``tests/test_report_json.py`` holds the two side by side). Undefined values are
-``None`` in the dicts, ``null`` in the file. Without orjson the standard library
-renders the same document (same indentation and key order) in one piece.
+UTF-8, serialised with orjson (a national report is hundreds of MiB: the
+standard library takes ~30 s for 210,000 schools). The ``schools`` array is
+streamed: :func:`write` serialises everything else once (two-space indentation),
+then the schools a chunk at a time, each school unit one compact line formatted
+straight from the result columns (``grep`` finds a school's whole result), so the
+~3 million check dicts of a national report are never built. A second thread
+writes each chunk while the next is formatted. The file parses to exactly
+``report.to_dict()`` (``tests/test_report_json.py`` holds the two side by side).
+Undefined values are ``null``. Without orjson the standard library renders the
+same document (all indented) in one piece.
 """
 
 from __future__ import annotations
