@@ -161,6 +161,32 @@ def test_interrupted_render_leaves_no_file_and_no_temp(engine, sample, tmp_path,
     assert list(tmp_path.iterdir()) == []
 
 
+def test_streamed_json_failing_half_way_keeps_old_file_and_removes_temp(
+    engine, sample, tmp_path, monkeypatch
+):
+    from junheng import outputs
+    from junheng.outputs import json_report
+
+    report = engine.evaluate("national.quality.2017", *sample)
+    target = tmp_path / "report.json"
+    target.write_text("old", "utf-8")
+    calls = []
+
+    def lines_then_fail(*args):
+        if calls:
+            raise OSError(28, "No space left on device")
+        calls.append(1)
+        return real(*args)
+
+    real = json_report._school_lines
+    monkeypatch.setattr(json_report, "_CHUNK", 10)  # several chunks: the first is written
+    monkeypatch.setattr(json_report, "_school_lines", lines_then_fail)
+    with pytest.raises(OSError, match="No space"):
+        outputs.write_report(report, "json", target)
+    assert target.read_text("utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
 def test_interrupted_write_keeps_old_file_and_removes_temp(tmp_path):
     from junheng.atomic import atomic_path
 
