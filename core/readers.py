@@ -54,6 +54,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -175,10 +176,10 @@ def _read_with_plugin(path: Path, ext: str, kind: str, ctx: _Ctx) -> ReadResult:
         result = reader(path, kind)
     except Exception as exc:  # a plugin bug must not look like an engine crash
         ctx.error("parse", f"插件 {plugin} 的 {ext} 读取器出错：{exc!r}")
-        return ReadResult([], ctx.issues, [], ctx.file, ctx.row_unit)
+        return _failed(ctx)
     if not isinstance(result, ReadResult):
         ctx.error("parse", f"插件 {plugin} 的 {ext} 读取器没有返回 ReadResult")
-        return ReadResult([], ctx.issues, [], ctx.file, ctx.row_unit)
+        return _failed(ctx)
     return result
 
 
@@ -234,15 +235,12 @@ def _read(path: Path, from_json: _JsonHandler, from_table: _TableHandler) -> Rea
     ext = path.suffix.lower()
     ctx = _Ctx(path, "条" if ext == ".json" else "行", subject)
 
-    def failed() -> ReadResult:
-        return ReadResult([], ctx.issues, [], ctx.file, ctx.row_unit)
-
     if not path.exists():
         ctx.error("parse", f"文件不存在（{path}）。")
-        return failed()
+        return _failed(ctx)
     if path.is_dir():
         ctx.error("parse", f"这是一个文件夹，不是数据文件（{path}）。")
-        return failed()
+        return _failed(ctx)
     if ext not in BUILTIN_EXTENSIONS and ext in _PLUGIN_READERS:
         return _read_with_plugin(path, ext, "county" if subject == "县" else "schools", ctx)
     if ext not in BUILTIN_EXTENSIONS:
@@ -253,10 +251,10 @@ def _read(path: Path, from_json: _JsonHandler, from_table: _TableHandler) -> Rea
             found=ext,
             expected=[".json", ".csv", ".xlsx"],
         )
-        return failed()
+        return _failed(ctx)
     if not path.is_file():
         ctx.error("parse", f"不是普通文件（可能是设备或管道），无法作为数据文件读取（{path}）。")
-        return failed()
+        return _failed(ctx)
     limit = MAX_XLSX_BYTES if ext in (".xlsx", ".xlsm") else MAX_INPUT_BYTES
     try:
         size = path.stat().st_size
@@ -267,25 +265,50 @@ def _read(path: Path, from_json: _JsonHandler, from_table: _TableHandler) -> Rea
                 found=size,
                 expected=f"<= {limit} bytes",
             )
-            return failed()
+            return _failed(ctx)
         data = path.read_bytes()
     except OSError as exc:
         ctx.error("parse", f"无法读取文件：{exc.strerror or exc}。")
-        return failed()
+        return _failed(ctx)
     if not data.strip():
         ctx.error("parse", "文件为空。")
-        return failed()
+        return _failed(ctx)
 
+    # the input's hash (for provenance) is computed beside the parsing: hashlib
+    # releases the GIL, and the parser holds it
+    with ThreadPoolExecutor(1, thread_name_prefix="junheng-sha256") as pool:
+        digest = pool.submit(_sha256, data)
+        result = _parse(path, ext, data, ctx, from_json, from_table)
+        return attrs.evolve(result, sha256=digest.result())
+
+
+def _failed(ctx: _Ctx) -> ReadResult:
+    """No records: what a reader returns after the issue that stopped it."""
+    return ReadResult([], ctx.issues, [], ctx.file, ctx.row_unit)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _parse(
+    path: Path,
+    ext: str,
+    data: bytes,
+    ctx: _Ctx,
+    from_json: _JsonHandler,
+    from_table: _TableHandler,
+) -> ReadResult:
     if ext == ".json":
         with gc_paused():
             parsed = _parse_large_json(data)
             if parsed is None:
                 text = _decode(data, ctx)
                 if text is None:
-                    return failed()
+                    return _failed(ctx)
                 parsed = _parse_json(text, ctx)
                 if parsed is None:
-                    return failed()
+                    return _failed(ctx)
             doc, duplicates = parsed
             result = from_json(doc, ctx)
             if duplicates:
@@ -293,9 +316,9 @@ def _read(path: Path, from_json: _JsonHandler, from_table: _TableHandler) -> Rea
     else:
         rows = _csv_rows(data, ctx) if ext == ".csv" else _xlsx_rows(path, data, ctx)
         if rows is None:
-            return failed()
+            return _failed(ctx)
         result = from_table(rows, ctx)
-    return attrs.evolve(result, sha256=hashlib.sha256(data).hexdigest())
+    return result
 
 
 # --------------------------------------------------------------------------- JSON
@@ -449,7 +472,7 @@ def _schools_from_json(doc: Any, ctx: _Ctx) -> ReadResult:
             found=_json_kind(doc),
             expected="array",
         )
-        return ReadResult([], ctx.issues, [], ctx.file, ctx.row_unit)
+        return _failed(ctx)
     return _json_objects(doc, ctx, "学校记录")
 
 
@@ -463,11 +486,13 @@ def _counties_from_json(doc: Any, ctx: _Ctx) -> ReadResult:
             found=_json_kind(doc),
             expected="object",
         )
-        return ReadResult([], ctx.issues, [], ctx.file, ctx.row_unit)
+        return _failed(ctx)
     return _json_objects(doc, ctx, "县域数据")
 
 
 def _json_objects(items: list[Any], ctx: _Ctx, what: str) -> ReadResult:
+    if items and set(map(type, items)) == {dict}:  # C-level check: the usual file
+        return ReadResult(items, ctx.issues, list(range(1, len(items) + 1)), ctx.file, ctx.row_unit)
     records: list[dict[str, Any]] = []
     rows: list[int] = []
     for pos, item in enumerate(items, start=1):
@@ -705,7 +730,7 @@ def _schools_from_table(rows: list[_Row], ctx: _Ctx) -> ReadResult:
     rows = [(n, cells) for n, cells in rows if not all(_is_blank(c) for c in cells)]
     if not rows:
         ctx.error("parse", "文件中没有表头和数据行。")
-        return ReadResult([], ctx.issues, [], ctx.file, ctx.row_unit)
+        return _failed(ctx)
     header_row, header = rows[0]
     body = rows[1:]
     columns = _map_columns(header_row, header, body, catalogue, ctx)
@@ -899,7 +924,7 @@ def _county_from_table(rows: list[_Row], ctx: _Ctx) -> ReadResult:
         field_rows = renamed
     if not record:
         ctx.error("parse", "文件中没有县域数据（应为两列：字段、值）。")
-        return ReadResult([], ctx.issues, [], ctx.file, ctx.row_unit)
+        return _failed(ctx)
     return ReadResult([record], ctx.issues, [first_row or 1], ctx.file, ctx.row_unit, [field_rows])
 
 
