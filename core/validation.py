@@ -18,6 +18,7 @@ Used by the CLI (``junheng validate``), the API and the engine.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
@@ -604,12 +605,10 @@ def _cross_record_suspect(pulled: RecordColumns, counties: Sequence[Mapping[str,
     ).values()
     try:  # an unhashable value (invalid data) makes the set operations raise: suspect
         id_set = set(ids)
-        if len(id_set) != len(ids) or any(type(v) is not str for v in ids):
+        if len(id_set) != len(ids) or set(map(type, ids)) != {str}:
             return True
-        if any(
-            c is not None and (c == i or c not in id_set)
-            for c, i in zip(centrals, ids, strict=True)
-        ):
+        named_centrals = set(centrals) - {None}
+        if not named_centrals <= id_set or any(map(operator.eq, centrals, ids)):
             return True
         if not counties:
             return False
