@@ -427,15 +427,19 @@ class CountyResult:
         return [c for c in self.criteria if c.kind == "veto"]
 
     def to_dict(self) -> dict[str, Any]:
+        # each criterion converted once; the lists that repeat one get their own copy
+        # (criterion dicts hold only scalars, so a shallow copy is a full one)
+        criteria = [c.to_dict() for c in self.criteria]
+        pairs = list(zip(self.criteria, criteria, strict=True))
         return {
             "county_code": self.county_code,
             "name": self.name,
             "has_county_record": self.has_county_record,
             "passed": self.passed,
-            "failed_criteria": [c.to_dict() for c in self.failed_criteria],
-            "not_evaluated": [c.to_dict() for c in self.not_evaluated],
-            "vetoes": [c.to_dict() for c in self.vetoes],
-            "criteria": [c.to_dict() for c in self.criteria],
+            "failed_criteria": [dict(d) for c, d in pairs if c.status == "failed"],
+            "not_evaluated": [dict(d) for c, d in pairs if c.status == "not_evaluated"],
+            "vetoes": [dict(d) for c, d in pairs if c.kind == "veto"],
+            "criteria": criteria,
             "groups": [g.to_dict() for g in self.groups],
             "score": self.score.to_dict() if self.score else None,
         }

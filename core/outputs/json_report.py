@@ -212,7 +212,10 @@ def _bool_tokens(a: np.ndarray) -> list[bytes]:
 
 def _string_tokens(values: list[Any]) -> list[bytes]:
     """The inside of each JSON string (between the quotes)."""
-    texts = ["" if v is None else str(v) for v in values]
+    if set(map(type, values)) <= {str}:  # C-level check: the usual all-text column
+        texts = values
+    else:
+        texts = ["" if v is None else str(v) for v in values]
     if not _MUST_ESCAPE.search("".join(texts)):
         # nothing to escape: a JSON string's inside is the text itself; NUL (absent,
         # as just checked) separates them for one C-level split
