@@ -86,7 +86,8 @@ def write(report: Report, out: IO[bytes]) -> None:
 # One school unit per line, in the key order of SchoolTable.iter_dicts, formatted
 # without building its ~14 dicts: each column becomes JSON tokens in one C-level
 # call (orjson on a float array; a lookup for booleans and for the whole object of
-# a yes/no rule), and a bytes %-template fills a line per unit. tests/test_report_json.py proves the file parses to to_dict().
+# a yes/no rule), and a bytes %-template fills a line per unit.
+# tests/test_report_json.py proves the file parses to to_dict().
 
 _CHUNK = 16384
 _BOOL_TOKENS = np.array([b"false", b"true", b"null"], dtype=object)
