@@ -443,6 +443,7 @@ def _counties(
     if score_pts is not None:
         score_pts = {rid: v.tolist() for rid, v in score_pts.items()}
     veto_criteria = {rid: _veto_criteria(rid, veto) for rid, veto in rs.vetoes.items()}
+    item_criteria: dict[tuple[Any, ...], Criterion] = {}
     for c, code in enumerate(codes):
         crit: list[Criterion] = []
         rec = counties.get(code)
@@ -474,28 +475,29 @@ def _counties(
                 continue
             m = item_met[rid][c]
             val = item_values.get(rid)
-            crit.append(
-                Criterion(
+            value = val[c] if val is not None else None
+            status = _status(m)
+            detail = _item_detail(
+                item, m, value, rec, item_texts[rid][c] if rid in item_texts else ""
+            )
+            key = (rid, status, value, detail)
+            shared = item_criteria.get(key)
+            if shared is None:  # frozen: counties in the same situation share one
+                shared = item_criteria[key] = Criterion(
                     id=rid,
                     kind="county_item",
                     title=item.meta.title,
-                    status=_status(m),
+                    status=status,
                     source=item.meta.source,
-                    value=val[c] if val is not None else None,
+                    value=value,
                     limit=item.threshold,
                     unit=item.unit if item.kind != "all_schools" else "所未达标学校",
-                    detail=_item_detail(
-                        item,
-                        m,
-                        val[c] if val is not None else None,
-                        rec,
-                        item_texts[rid][c] if rid in item_texts else "",
-                    ),
+                    detail=detail,
                     owner=item.meta.owner,
                     category=item.category or None,
                     unverified=item.meta.unverified,
                 )
-            )
+            crit.append(shared)
         for rid in rs.vetoes:
             a = veto_applies[rid][c]
             status = "not_evaluated" if a != a else ("failed" if a == 1.0 else "met")
