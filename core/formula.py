@@ -13,7 +13,8 @@ Values are float64 arrays (or scalars that broadcast). Truth values are
 or a comparison with an undefined value is undefined and stays undefined
 through arithmetic; ``and``/``or`` follow Kleene's three-valued logic
 (``False and undefined`` is False). Rules report undefined results as
-"not evaluated", never as met.
+"not evaluated", never as met. Comparisons allow for binary rounding
+(:data:`COMPARE_TOLERANCE`): ``18 / 2000 * 100 >= 0.9`` is true, as it is on paper.
 
 All problems are found at load time and raised as :class:`FormulaError`
 naming the ruleset file, the rule id and the offending token.
