@@ -90,7 +90,7 @@ def write(report: Report, out: IO[bytes]) -> None:
 # tests/test_report_json.py proves the file parses to to_dict().
 
 _CHUNK = 16384
-_BOOL_TOKENS = np.array([b"false", b"true", b"null"], dtype=object)
+_BOOL_TOKENS = np.array([b"false", b"true", b"null"], dtype=object)  # by 0 / 1 / undefined
 _MUST_ESCAPE = re.compile(r'["\\\x00-\x1f]')  # what JSON escapes inside a string
 
 
@@ -130,7 +130,6 @@ def _layout(table: SchoolTable, included: np.ndarray) -> _Layout:
 
 
 _FLOAT_01 = (b"0.0", b"1.0", b"null")
-_BOOL_01 = (b"false", b"true", b"null")
 
 
 def _zero_one(a: np.ndarray) -> bool:
@@ -150,7 +149,7 @@ def _objects(unit: bytes) -> np.ndarray:
             + b',"threshold":'
             + _FLOAT_01[t]
             + b',"met":'
-            + _BOOL_01[m]
+            + _BOOL_TOKENS[m]
             + b',"shortfall":'
             + _FLOAT_01[s]
             + unit
