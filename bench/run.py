@@ -28,13 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate
 
-from junheng.bulk import RecordColumns, gc_paused
+from junheng.bulk import gc_paused
 from junheng.engine import Engine
-from junheng.evaluate import _school_checks
+from junheng.evaluate.schools import school_checks, stage_array
+from junheng.inputs import check_inputs, read_inputs
 from junheng.outputs import write_report
-from junheng.readers import read_county, read_schools
 from junheng.units import build_units
-from junheng.validation import validate
 
 RULESET = "national.quality.2017"
 # (indicator, field, per-100 scale, where the field lives): the seven resource checks
@@ -89,31 +88,22 @@ def _run_junheng(schools_path: Path, counties_path: Path, out: Path) -> dict[str
     rs = engine.ruleset(RULESET)
     required = engine.required_fields(rs)
     t0 = time.perf_counter()
-    (sr, cr), read_s = timed(lambda: (read_schools(schools_path), read_county(counties_path)))
-    columns = RecordColumns(sr.records)  # what the CLI does: validation's fields reused
-    issues, validate_s = timed(
-        lambda: validate(
-            sr.records,
-            cr.records,
-            schools_file=schools_path,
-            county_file=counties_path,
+    # engine.load(paths, ruleset=...) in its two timed steps: reading, then validation
+    (sr, cr), read_s = timed(lambda: read_inputs(engine.registry, schools_path, counties_path))
+    inputs, validate_s = timed(
+        lambda: check_inputs(
+            engine.registry,
+            sr,
+            cr,
+            sources=(schools_path, counties_path),
             required_fields=required,
-            columns=columns,
+            ruleset_id=rs.id,
         )
     )
-    errors = [i for i in issues if i.is_error]
-    if errors or sr.issues or cr.issues:
-        raise SystemExit(f"generated data invalid: {(errors or sr.issues or cr.issues)[0]}")
-    report, evaluate_s = timed(
-        lambda: engine.evaluate(
-            RULESET,
-            sr.records,
-            cr.records,
-            validate_input=False,
-            data_issues=issues,
-            columns=columns,
-        )
-    )
+    if inputs.has_errors or sr.issues or cr.issues:
+        raise SystemExit(f"generated data invalid: {(inputs.errors or sr.issues or cr.issues)[0]}")
+    issues = inputs.issues
+    report, evaluate_s = timed(lambda: engine.evaluate(RULESET, inputs))
     _, write_s = timed(lambda: write_report(report, "json", out))
     end_to_end_s = time.perf_counter() - t0
     return {
@@ -169,11 +159,9 @@ def junheng_checks_only(rs: Any, records: Sequence[Mapping[str, Any]]) -> float:
     """junheng's per-school checks alone (formulas + 6-of-7 rule) on already-built units."""
     units = build_units(records, rs.preparation, rs.stages)
     env = dict(units.columns)
-    from junheng.evaluate import _stage_array
-
     for name, value in rs.parameters.items():
-        env[name] = _stage_array(units, value)
-    _, s = timed(lambda: _school_checks(rs, units, env))
+        env[name] = stage_array(units, value)
+    _, s = timed(lambda: school_checks(rs, units, env))
     return s
 
 

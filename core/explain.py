@@ -6,12 +6,12 @@ units and the source clause — e.g.::
 
     teachers_above_degree / students * 100 = 21 / 420 × 100 = 5 ≥ 4.2 ✓
 
-Everything is read from a finished :class:`~junheng.results.Report` (the check
-columns and :attr:`SchoolTable.env`, the values every formula read) plus, for
-county items, the county record the report was computed from. Nothing is
-re-evaluated differently from the engine: the substituted expression is the
-rule's own formula text with names replaced by numbers, and the result shown is
-the engine's result.
+Everything is read from a finished :class:`~junheng.results.Report`: the school
+check columns and :attr:`SchoolTable.env` (the values every school formula read),
+and the :class:`~junheng.results.CountyTable` (every county value the engine
+used, each multi-year rule's years with the values of each year). Nothing is
+evaluated again: the substituted expression is the rule's own formula text with
+names replaced by the recorded numbers, and the result shown is the engine's.
 
 :func:`explain_school` and :func:`explain_county` return plain dicts (JSON-ready,
 ``junheng explain --format json``); :func:`render_text` prints them with rich.
@@ -20,38 +20,44 @@ the engine's result.
 from __future__ import annotations
 
 import ast
-import math
 from collections.abc import Mapping
 from typing import Any
 
-from .results import CountyResult, Report
-from .ruleset import STAGE_TITLES, STAGES
+from .domain import STAGE_TITLES, STAGES
+from .formula import as_division, prev_name
+from .numbers import format_number
+from .results import Report
 
 MARK = {True: "✓", False: "✗", None: "？"}
 STATUS_MET = {"met": True, "failed": False, "not_evaluated": None}
+_VETO_WORDS = {
+    "met": "否决情形不存在",
+    "failed": "否决情形存在：一票否决",
+    "not_evaluated": "无法判定",
+}
 
 
 def fmt(x: Any) -> str:
-    """A number as a person writes it: 21, 5.3, 0.612, 212,800; "未知" when undefined."""
-    if x is None:
-        return "未知"
-    if isinstance(x, bool):
-        return "是" if x else "否"
-    x = float(x)
-    if not math.isfinite(x):
-        return "未知"
-    if x.is_integer() and abs(x) < 1e15:
-        return f"{int(x):,}" if abs(x) >= 10_000 else str(int(x))
-    if abs(x) >= 100:
-        return f"{x:,.2f}".rstrip("0").rstrip(".")
-    return f"{x:.4g}" if abs(x) >= 1 else f"{x:.3g}"
+    """A number in an explanation: 21, 5.3, 0.612, 212,800; "未知" when undefined."""
+    return format_number(x, significant=True, undefined="未知")
 
 
 class _Substitute(ast.NodeTransformer):
+    """Names replaced by their values; ``prev(x)`` and ``growth(x)`` of a multi-year
+    condition by the values of the year judged."""
+
     def __init__(self, values: Mapping[str, Any]):
         self.values = values
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        arg = (
+            node.args[0].id if len(node.args) == 1 and isinstance(node.args[0], ast.Name) else None
+        )
+        if name in ("prev", "growth") and arg is not None and prev_name(arg) in self.values:
+            previous = self.values[prev_name(arg)]
+            value = previous if name == "prev" else _growth(self.values.get(arg), previous)
+            return ast.copy_location(ast.Name(id=fmt(value), ctx=ast.Load()), node)
         node.args = [self.visit(a) for a in node.args]
         return node  # the function name stays a name
 
@@ -61,11 +67,17 @@ class _Substitute(ast.NodeTransformer):
         return node
 
 
+def _growth(current: Any, previous: Any) -> float | None:
+    if current is None or previous in (None, 0):
+        return None
+    return (current - previous) / previous
+
+
 def substitute(formula: str, values: Mapping[str, Any]) -> str:
     """The formula with each name replaced by its value (``*`` shown as ×)."""
     tree = ast.parse(formula, mode="eval")
     text = ast.unparse(_Substitute(values).visit(tree))
-    return text.replace(" * ", " × ").replace(" / ", " / ")
+    return text.replace(" * ", " × ")
 
 
 def _equals(*parts: str) -> str:
@@ -188,8 +200,6 @@ def stage_applies(rule: Any, stage: str) -> bool:
 
 def _need(ind: Any, check: Any) -> str:
     """For ``A / B * k``: how much A the school needs and has (in A's unit)."""
-    from .formula import as_division
-
     div = as_division(ind.formula)
     if div is None or check.threshold is None:
         return ""
@@ -204,79 +214,70 @@ def _need(ind: Any, check: Any) -> str:
 # --------------------------------------------------------------------------- counties
 
 
-def county_env(report: Report, county: CountyResult, record: Mapping[str, Any] | None) -> dict:
-    """Values a county formula may read: the record's items, survey, vetoes, latest finance
-    year, the CVs, and the criteria already judged (1 met / 0 failed)."""
-    env: dict[str, Any] = {}
-    rec = record or {}
-    for block in ("items", "survey", "vetoes"):
-        for k, val in (rec.get(block) or {}).items():
-            if isinstance(val, (bool, int, float)):
-                env[k] = float(val)
-    fin = sorted(rec.get("finance") or [], key=lambda r: r.get("year", 0))
-    if fin:
-        env.update({k: float(v) for k, v in fin[-1].items() if isinstance(v, (int, float))})
-    for g in county.groups:
-        for iid, st in g.indicators.items():
-            env[f"cv_{g.stage}_{iid}"] = st.cv
-        env[f"composite_cv_{g.stage}"] = g.composite_cv
-    for name, value in report.ruleset.parameters.items():
-        env[name] = value.primary
-    for c in county.criteria:
-        if c.kind in ("county_item", "multi_year") and c.status != "not_evaluated":
-            env[c.id] = 1.0 if c.status == "met" else 0.0
-    schools = next((c for c in county.criteria if c.kind == "schools"), None)
-    if schools is not None:
-        env["schools_all_passed"] = STATUS_MET[schools.status]
-    return env
-
-
 def explain_county(
     report: Report, county_code: str, record: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    """The reasoning chain for every criterion of one county; KeyError if absent."""
+    """The reasoning chain for every criterion of one county; KeyError if absent.
+
+    Every value comes from the report's recorded county values (``record``, the
+    county record, is accepted for compatibility and not needed).
+    """
     rs = report.ruleset
     county = report.county(county_code)
-    env = county_env(report, county, record)
+    table = report.county_table
+    c = table.index(county_code)
+    names = report.registry.names if report.registry is not None else None
     groups = {g.stage: g for g in county.groups}
     steps = []
-    for c in county.criteria:
-        met = STATUS_MET[c.status]
+    for crit in county.criteria:
+        met = STATUS_MET[crit.status]
         step: dict[str, Any] = {
-            "id": c.id,
-            "kind": c.kind,
-            "title": c.title,
-            "source": c.source,
-            "status": c.status,
+            "id": crit.id,
+            "kind": crit.kind,
+            "title": crit.title,
+            "source": crit.source,
+            "status": crit.status,
             "met": met,
-            "value": c.value,
-            "limit": c.limit,
-            "detail": c.detail,
+            "value": crit.value,
+            "limit": crit.limit,
+            "detail": crit.detail,
         }
-        if c.kind == "schools":
+        if crit.evidence:
+            step["evidence"] = list(crit.evidence)
+        formula = _county_formula(rs, crit)
+        if formula is not None:
+            step["formula"] = formula.text
+        if formula is not None and crit.kind != "multi_year":
+            step["inputs"] = {n: table.value(n, c) for n in sorted(formula.names)}
+            if names is not None:
+                step["labels"] = {n: names.label(n, rs) for n in sorted(formula.names)}
+        if crit.kind == "schools":
+            u = report.schools.units
+            idx = u.county_codes.index(county_code)
             failing = [
-                f"{s.name}（{s.id}，{STAGE_TITLES[s.stage]}）"
-                for s in report.schools.rows()
-                if s.county_code == county_code and s.passed is False
+                f"{u.names[i]}（{u.ids[i]}，{STAGE_TITLES[STAGES[int(u.stage[i])]]}）"
+                for i in range(u.size)
+                if u.included[i]
+                and int(u.county_index[i]) == idx
+                and report.schools.passed[i] == 0.0
             ]
             step["formula"] = "未达标学校（学段）数 = 0"
-            step["chain"] = f"未达标 {fmt(c.value)} 个 = 0 {MARK[met]}"
+            step["chain"] = f"未达标 {fmt(crit.value)} 个 = 0 {MARK[met]}"
             step["parts"] = failing
-        elif c.kind == "cv":
-            iid = c.id.split(".", 2)[2]
-            st = groups[c.stage].indicators[iid]
+        elif crit.kind == "cv":
+            st = groups[crit.stage].indicators[crit.id.split(".", 2)[2]]
             step["formula"] = (
                 "CV = S / x̄，x̄ = Σpᵢxᵢ / Σpᵢ，S = √(Σpᵢ(xᵢ − x̄)² / Σpᵢ)（p 为在校生数）"
             )
             step["chain"] = (
-                f"CV = {fmt(st.sd)} / {fmt(st.mean)} = {fmt(st.cv)} ≤ {fmt(c.limit)} {MARK[met]}"
+                f"CV = {fmt(st.sd)} / {fmt(st.mean)} = {fmt(st.cv)} ≤ {fmt(crit.limit)} {MARK[met]}"
             )
             step["parts"] = [
                 f"参评学校 {st.schools} 所"
                 + (f"，{st.undefined} 所无法计算" if st.undefined else "")
             ]
-        elif c.kind == "composite_cv":
-            g = groups[c.stage]
+        elif crit.kind == "composite_cv":
+            g = groups[crit.stage]
             cvs = [
                 st.cv
                 for iid, st in g.indicators.items()
@@ -284,53 +285,41 @@ def explain_county(
             ]
             step["formula"] = "综合差异系数 = 各单项差异系数的算术平均"
             step["chain"] = (
-                f"({' + '.join(fmt(x) for x in cvs)}) / {len(cvs)} = {fmt(c.value)} "
-                f"≤ {fmt(c.limit)} {MARK[met]}"
+                f"({' + '.join(fmt(x) for x in cvs)}) / {len(cvs)} = {fmt(crit.value)} "
+                f"≤ {fmt(crit.limit)} {MARK[met]}"
             )
-        elif c.kind == "county_item":
-            item = rs.county_items.get(c.id)
-            if item is not None and item.formula is not None:
-                step["formula"] = item.formula.text
-                sub = substitute(
-                    item.formula.text, {n: env.get(n) for n in item.formula.names if n in env}
-                )
+        elif crit.kind == "county_item":
+            item = rs.county_items.get(crit.id)
+            if formula is not None:
+                sub = substitute(formula.text, step["inputs"])
                 if item.kind == "value":
                     step["chain"] = (
-                        _equals(item.formula.text, sub, fmt(c.value))
+                        _equals(formula.text, sub, fmt(crit.value))
                         + f" {_op(item.direction)} {fmt(item.threshold)}{item.unit or ''} {MARK[met]}"
                     )
                 else:
                     step["chain"] = f"{sub} → {MARK[met]}"
             elif item is not None and item.kind == "all_schools":
-                step["formula"] = f"每所学校均达到：{item.check}"
-                step["chain"] = f"未达到 {fmt(c.value)} 所 {MARK[met]}"
+                step["formula"] = f"每所学校均达到：{_check_title(rs, item.check)}"
+                step["chain"] = f"未达到 {fmt(crit.value)} 所 {MARK[met]}"
             else:
-                step["chain"] = f"{c.detail} {MARK[met]}"
-        elif c.kind == "veto":
-            veto = rs.vetoes.get(c.id)
-            if veto is not None:
-                step["formula"] = veto.when.text
-                sub = substitute(
-                    veto.when.text, {n: env.get(n) for n in veto.when.names if n in env}
-                )
-                verdict = {
-                    "met": "否决情形不存在",
-                    "failed": "否决情形存在：一票否决",
-                    "not_evaluated": "无法判定",
-                }[c.status]
-                step["chain"] = f"{sub} → {verdict} {MARK[met]}"
-        elif c.kind == "multi_year":
-            rule = rs.multi_year.get(c.id)
-            if rule is not None:
-                step["formula"] = rule.condition.text
-            step["chain"] = f"{c.detail} {MARK[met]}"
+                step["chain"] = f"{crit.detail} {MARK[met]}"
+            if crit.evidence:
+                step["parts"] = list(crit.evidence)
+        elif crit.kind == "veto":
+            sub = substitute(formula.text, step["inputs"]) if formula is not None else ""
+            step["chain"] = f"{sub} → {_VETO_WORDS[crit.status]} {MARK[met]}"
+            if crit.evidence:
+                step["parts"] = list(crit.evidence)
+        elif crit.kind == "multi_year":
+            rule = rs.multi_year[crit.id]
+            step["chain"] = f"{crit.detail} {MARK[met]}"
+            step["parts"] = _year_lines(rule, table.multi_year[crit.id], c, names, rs)
+            step["years"] = [y.to_dict() for y in crit.years]
         else:  # score, score_floor
-            step["chain"] = f"{c.detail} {MARK[met]}"
-            if c.kind == "score" and county.score is not None:
-                step["parts"] = [
-                    f"{line.title}：{fmt(line.points)} / {fmt(line.max_points)} 分"
-                    for line in county.score.lines
-                ]
+            step["chain"] = f"{crit.detail} {MARK[met]}"
+            if crit.kind == "score" and county.score is not None:
+                step["parts"] = _score_lines(rs, county.score, table, c)
         steps.append(step)
     return {
         "subject": "county",
@@ -341,6 +330,73 @@ def explain_county(
         "passed": county.passed,
         "steps": steps,
     }
+
+
+def _check_title(rs: Any, check: str) -> str:
+    for table in (rs.indicators, rs.school_rules):
+        if check in table:
+            return table[check].meta.title
+    return "学校总体达标"
+
+
+def _county_formula(rs: Any, crit: Any) -> Any:
+    """The formula a county criterion evaluated (None for criteria without one)."""
+    if crit.kind == "county_item" and crit.id in rs.county_items:
+        return rs.county_items[crit.id].formula
+    if crit.kind == "veto" and crit.id in rs.vetoes:
+        return rs.vetoes[crit.id].when
+    if crit.kind == "multi_year" and crit.id in rs.multi_year:
+        return rs.multi_year[crit.id].condition
+    return None
+
+
+def _year_lines(rule: Any, trace: Any, c: int, names: Any, rs: Any) -> list[str]:
+    """Each year judged: the condition with that year's numbers, the result, what it missed,
+    and the values read (``教育财政拨款：2021年 812,000,000 → 2022年 831,000,000``)."""
+    lines = []
+    fields = sorted({n for n in rule.condition.names if "@" not in n})
+    for k in reversed(range(trace.years.shape[0])):
+        year = int(trace.years[k, c])
+        if year < 0:
+            continue
+        values = {n: _as_value(trace.inputs[n][k, c]) for n in trace.inputs}
+        m = trace.met[k, c]
+        result = None if m != m else bool(m == 1.0)
+        words = {True: "达到", False: "未达到", None: "数据不全"}[result]
+        line = f"{year}年：{substitute(rule.condition.text, values)} → {words} {MARK[result]}"
+        missed = [
+            w
+            for (_, part), w in zip(trace.parts, trace.part_words, strict=True)
+            if part[k, c] == 0.0
+        ]
+        if missed:
+            line += f"（{'；'.join(missed)}）"
+        lines.append(line)
+        for f in fields:
+            label = names.label(f, rs) if names is not None else f
+            before, now = values.get(prev_name(f)), values.get(f)
+            if prev_name(f) in values:
+                lines.append(f"    {label}：{year - 1}年 {fmt(before)} → {year}年 {fmt(now)}")
+            else:
+                lines.append(f"    {label}：{year}年 {fmt(now)}")
+    return lines
+
+
+def _as_value(x: float) -> float | None:
+    return None if x != x else float(x)
+
+
+def _score_lines(rs: Any, score: Any, table: Any, c: int) -> list[str]:
+    nodes = {n.meta.id: n for n in rs.score.nodes}
+    lines = []
+    for line in score.lines:
+        text = f"{line.title}：{fmt(line.points)} / {fmt(line.max_points)} 分"
+        node = nodes.get(line.id)
+        if node is not None and node.formula is not None:
+            values = {n: table.value(n, c) for n in node.formula.names}
+            text += f"（{substitute(node.formula.text, values)}）"
+        lines.append(text)
+    return lines
 
 
 # --------------------------------------------------------------------------- text
@@ -360,6 +416,12 @@ def render_text(explanation: Mapping[str, Any], console: Any) -> None:
             line(f"   公式：{s['formula']}")
         if s.get("requirement"):
             line(f"   要求：{s['requirement']}")
+        if s.get("labels"):
+            values = s.get("inputs") or {}
+            shown = "；".join(
+                f"{label}（{n}）= {fmt(values.get(n))}" for n, label in s["labels"].items()
+            )
+            line(f"   数据：{shown}")
         line(f"   计算：{s['chain']}", style)
         for p in s.get("parts") or []:
             line(f"     · {p}")

@@ -32,14 +32,19 @@ from typing import Any
 
 import attrs
 
+from .numbers import format_number
+
 __all__ = [
     "FieldCatalogue",
     "FieldInfo",
+    "add_field",
+    "catalogue",
     "county_fields",
     "display_path",
+    "extension_problem",
+    "field_exists",
     "load_schema",
     "normalize_label",
-    "register_schema_extension",
     "school_fields",
 ]
 
@@ -216,80 +221,73 @@ def _load_schema_text(name: str) -> str:
 
 
 def load_schema(name: str) -> dict[str, Any]:
-    """The schema ``schemas/<name>.schema.json`` (``school``, ``county`` ...) as a dict,
-    with the fields plugins registered (:func:`register_schema_extension`) added.
+    """The core schema ``schemas/<name>.schema.json`` (``school``, ``county`` ...) as a
+    dict: the fields every engine has, before any plugin adds its own (an engine's
+    extended schemas are in its :class:`~junheng.registry.Registry`).
 
     Returns a fresh copy each call, so callers may modify it.
     """
-    schema = json.loads(_load_schema_text(name))
-    for path, prop in _EXTENSIONS.get(name, {}).items():
-        _insert(schema, path, prop)
-    return schema
+    return json.loads(_load_schema_text(name))
 
 
-# Provincial fields contributed through the ``junheng_schema_extensions`` hook.
-# The catalogue is process-wide, so the registry is too; it only ever grows.
-_EXTENSIONS: dict[str, dict[str, dict[str, Any]]] = {"school": {}, "county": {}}
-_EXTENSION_OWNER: dict[tuple[str, str], str] = {}
 _STAGE_TITLES = {"primary": "小学", "junior": "初中"}
 _COUNTY_BLOCKS = ("items", "survey", "vetoes")
+#: where an extension may put a field, per record kind ("" is the top level)
+EXTENSION_PLACES = {"school": ("", "stage"), "county": (*_COUNTY_BLOCKS, "finance[]")}
 
 
-def extensions_version() -> int:
-    """Changes whenever a field is registered (cache key for compiled validators)."""
-    return sum(len(v) for v in _EXTENSIONS.values())
-
-
-def schema_extensions() -> dict[str, dict[str, str]]:
-    """``{"school": {path: plugin}, "county": {path: plugin}}``: who added which field."""
-    out: dict[str, dict[str, str]] = {"school": {}, "county": {}}
-    for (schema_name, path), plugin in _EXTENSION_OWNER.items():
-        out[schema_name][path] = plugin
-    return out
-
-
-def register_schema_extension(
-    schema_name: str, path: str, prop: Mapping[str, Any], plugin: str = ""
-) -> str | None:
-    """Add one provincial field; return a Chinese problem message instead of raising.
+def extension_problem(schema_name: str, path: str, prop: Any) -> str | None:
+    """Why a field a plugin contributes cannot be added (a Chinese sentence), or None.
 
     ``schema_name`` is ``school`` or ``county``; ``path`` is ``name`` or
     ``stage.name`` (school) and ``items.name`` / ``survey.name`` / ``vetoes.name``
     / ``finance[].name`` (county); ``prop`` a JSON Schema property with a Chinese
-    ``title``. Registering the same field again from the same plugin is a no-op.
+    ``title`` and a ``type``.
     """
-    if schema_name not in _EXTENSIONS:
+    if schema_name not in EXTENSION_PLACES:
         return f"未知的记录类型 '{schema_name}'（应为 school 或 county）"
+    if not isinstance(path, str):
+        return f"字段路径应为文本，得到 {type(path).__name__}"
     if not isinstance(prop, Mapping) or not prop.get("title") or "type" not in prop:
         return f"字段 {schema_name}:{path} 需要 title（中文名）和 type"
     name = path.rsplit(".", 1)[-1]
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", name):
         return f"字段名 '{path}' 不合规（小写字母、数字、下划线）"
     head = path[: -len(name) - 1] if "." in path else ""
-    allowed = ("", "stage") if schema_name == "school" else (*_COUNTY_BLOCKS, "finance[]")
+    allowed = EXTENSION_PLACES[schema_name]
     if head not in allowed:
-        return f"字段 {schema_name}:{path} 的位置不受支持（可用：{', '.join(a or '顶层' for a in allowed)}）"
-    if _EXTENSION_OWNER.get((schema_name, path)) == plugin and plugin:
-        return None
-    base = json.loads(_load_schema_text(schema_name))
-    probe = json.loads(json.dumps(base))
-    for p2, prop2 in _EXTENSIONS[schema_name].items():
-        _insert(probe, p2, prop2)
-    if _exists(probe, path):
-        other = _EXTENSION_OWNER.get((schema_name, path), "内置数据结构")
-        return f"字段 {schema_name}:{path} 已存在（{other}），已忽略"
-    _EXTENSIONS[schema_name][path] = dict(prop)
-    _EXTENSION_OWNER[(schema_name, path)] = plugin
-    try:
-        catalogue = FieldCatalogue.from_fields(schema_name, _flatten(load_schema(schema_name)))
-    except ValueError as exc:  # an ambiguous Chinese title: undo
-        del _EXTENSIONS[schema_name][path]
-        del _EXTENSION_OWNER[(schema_name, path)]
-        return f"字段 {schema_name}:{path} 与已有字段冲突：{exc}"
-    del catalogue
-    school_fields.cache_clear()
-    county_fields.cache_clear()
+        places = ", ".join(a or "顶层" for a in allowed)
+        return f"字段 {schema_name}:{path} 的位置不受支持（可用：{places}）"
     return None
+
+
+def field_exists(schema: dict[str, Any], path: str) -> bool:
+    """Whether ``path`` (an extension path, see :func:`extension_problem`) is in ``schema``."""
+    return any(name in props for props, name, _ in _targets(schema, path))
+
+
+def field_property(schema: dict[str, Any], path: str) -> Mapping[str, Any] | None:
+    """The property at an extension path (its first place), or None."""
+    for props, name, _ in _targets(schema, path):
+        if name in props:
+            return props[name]
+    return None
+
+
+def add_field(schema: dict[str, Any], path: str, prop: Mapping[str, Any]) -> None:
+    """Insert a field at an extension path, in place (a stage field goes into both
+    stage blocks, its title prefixed 小学 / 初中)."""
+    for props, name, prefix in _targets(schema, path):
+        if name not in props:
+            props[name] = {**prop, "title": f"{prefix}{prop['title']}"}
+
+
+def catalogue(schema_name: str, schema: Mapping[str, Any]) -> FieldCatalogue:
+    """The flattened leaf fields of a (possibly extended) record schema.
+
+    Raises ValueError when two fields share a normalised path or title.
+    """
+    return FieldCatalogue.from_fields(schema_name, _flatten(schema))
 
 
 def _targets(schema: dict[str, Any], path: str) -> list[tuple[dict[str, Any], str, str]]:
@@ -310,27 +308,18 @@ def _targets(schema: dict[str, Any], path: str) -> list[tuple[dict[str, Any], st
     return [(props[head].setdefault("properties", {}), name, "")]
 
 
-def _exists(schema: dict[str, Any], path: str) -> bool:
-    return any(name in props for props, name, _ in _targets(schema, path))
-
-
-def _insert(schema: dict[str, Any], path: str, prop: Mapping[str, Any]) -> None:
-    for props, name, prefix in _targets(schema, path):
-        if name not in props:
-            props[name] = {**prop, "title": f"{prefix}{prop['title']}"}
-
-
 @cache
 def school_fields() -> FieldCatalogue:
-    """Leaf fields of the school record, e.g. ``id``, ``primary.students``."""
-    return FieldCatalogue.from_fields("school", _flatten(load_schema("school")))
+    """Leaf fields of the core school record, e.g. ``id``, ``primary.students``
+    (an engine's catalogue, with its plugins' fields: ``engine.registry.school_fields``)."""
+    return catalogue("school", load_schema("school"))
 
 
 @cache
 def county_fields() -> FieldCatalogue:
-    """Leaf fields of the county record, e.g. ``items.teacher_rotation_pct``,
+    """Leaf fields of the core county record, e.g. ``items.teacher_rotation_pct``,
     ``finance[].education_appropriation_yuan``, ``scores.*``."""
-    return FieldCatalogue.from_fields("county", _flatten(load_schema("county")))
+    return catalogue("county", load_schema("county"))
 
 
 def _flatten(schema: Mapping[str, Any], prefix: str = "", series: bool = False) -> list[FieldInfo]:
@@ -404,6 +393,4 @@ def _bounds_text(minimum: float | None, maximum: float | None) -> str:
 
 
 def _num(value: float) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return format_number(value, grouping=False, decimals=6)

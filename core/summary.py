@@ -7,17 +7,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .numbers import format_number
 from .results import Report
 
 STATUS = {"met": "[green]达标[/]", "failed": "[red]未达标[/]", "not_evaluated": "[yellow]未评估[/]"}
 
 
 def _num(x: float | None, digits: int = 3) -> str:
-    if x is None:
-        return "—"
-    if float(x).is_integer():
-        return f"{int(x):,}"
-    return f"{x:,.{digits}f}".rstrip("0").rstrip(".")
+    return format_number(x, decimals=digits)
 
 
 #: more counties than this: one compact line per county instead of per-county tables

@@ -22,7 +22,8 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-from junheng.fields import FieldInfo, school_fields
+from junheng.fields import FieldCatalogue, FieldInfo, school_fields
+from junheng.numbers import format_number
 
 __all__ = [
     "TEMPLATE_ROWS",
@@ -38,13 +39,16 @@ TEMPLATE_ROWS = 2000
 _IDENTITY = ("id", "name", "county_code", "year", "school_type", "central_school_id")
 
 
-def template_fields(required_fields: Iterable[str] | None = None) -> list[FieldInfo]:
+def template_fields(
+    required_fields: Iterable[str] | None = None, catalogue: FieldCatalogue | None = None
+) -> list[FieldInfo]:
     """Fields of the template in schema order.
 
     Without ``required_fields`` every school field; with it (the fields a
-    ruleset needs) the identity fields plus those fields.
+    ruleset needs) the identity fields plus those fields. ``catalogue``: the
+    engine's school fields (default: the core fields).
     """
-    fields = list(school_fields())
+    fields = list(catalogue if catalogue is not None else school_fields())
     if required_fields is None:
         return fields
     wanted = set(required_fields) | set(_IDENTITY)
@@ -173,9 +177,7 @@ def _data_validation(field: FieldInfo, factory: type) -> object | None:
 
 
 def _formula_number(value: float) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return format_number(value, grouping=False, decimals=6)
 
 
 def _note(field: FieldInfo) -> str:

@@ -23,30 +23,10 @@ import attrs
 import numpy as np
 
 from .bulk import RecordColumns
-from .fields import school_fields
-from .ruleset import SCHOOL_TYPES, STAGES, Preparation
-
-
-def stage_field_names() -> list[str]:
-    """Field names inside a stage block (``students``, ``teachers``, ...)."""
-    return [f.path.split(".", 1)[1] for f in school_fields() if f.path.startswith("primary.")]
-
-
-def school_wide_numeric_fields() -> list[str]:
-    """Top-level numeric/boolean fields that are school-wide (apportioned or flags)."""
-    return [
-        f.path
-        for f in school_fields()
-        if "." not in f.path and f.type in ("number", "integer", "boolean")
-    ]
-
-
-def _apportioned(field: str) -> bool:
-    """Quantities (areas, money, counts) are split by stage; sizes and rates are not."""
-    fi = school_fields().get(field)
-    if fi is None or fi.type == "boolean":
-        return False
-    return not (field.endswith("_min_area_m2") or field.endswith("_hours") or field == "year")
+from .domain import SCHOOL_TYPES, STAGES
+from .names import NameSpace
+from .registry import Registry
+from .ruleset import Preparation
 
 
 @attrs.frozen
@@ -77,6 +57,7 @@ def build_units(
     *,
     fields: frozenset[str] | set[str] | None = None,
     columns: RecordColumns | None = None,
+    names: NameSpace | None = None,
 ) -> Units:
     """Split records into stage units, apportion shared assets, fold or exclude small sites.
 
@@ -84,11 +65,14 @@ def build_units(
     only those become columns (``students`` and ``classes`` always do), which keeps
     a national batch from paying for fields no rule uses. ``columns``: fields
     already pulled from these records (by validation), reused instead of pulled again.
+    ``names``: the engine's name space (its fields; default: the core fields).
     """
+    names = names or Registry.core().names
     pulled = columns if columns is not None else RecordColumns(records)
     n = len(records)
-    stage_fields = stage_field_names()
-    wide_fields = school_wide_numeric_fields()
+    stage_fields = list(names.stage_fields)
+    wide_fields = list(names.wide_fields)
+    apportioned = names.apportioned
     if fields is not None:
         stage_fields = [f for f in stage_fields if f in fields or f in ("students", "classes")]
         wide_fields = [f for f in wide_fields if f in fields]
@@ -125,8 +109,8 @@ def build_units(
         for f in stage_fields:
             cols[f] = stage_cols[s][f][sel]
         for f, col in wide.items():
-            cols[f] = col[sel] * share if _apportioned(f) else col[sel]
-            if _apportioned(f):
+            cols[f] = col[sel] * share if f in apportioned else col[sel]
+            if f in apportioned:
                 cols[f"school_{f}"] = col[sel]  # whole-school total, for school-level rules
         cols["school_students"] = school_students[sel]
         cols["school_classes"] = school_classes[sel]
@@ -170,6 +154,7 @@ def build_units(
             folded,
             wide_fields,
             stage_fields,
+            apportioned,
         )
 
     if prep.min_students > 0:
@@ -222,6 +207,7 @@ def _fold(
     folded: np.ndarray,
     wide_fields: list[str],
     stage_fields: list[str],
+    apportioned: frozenset[str],
 ) -> None:
     """Add each teaching point's counts and assets into its central school's unit of the same stage."""
     key_to_unit = {(ids[school_index[u]], int(stage[u])): u for u in range(school_index.size)}
@@ -240,7 +226,7 @@ def _fold(
     if not src:
         return
     src_a, dst_a = np.array(src), np.array(dst)
-    additive = [f for f in (*stage_fields, *wide_fields) if _apportioned(f) or f in stage_fields]
+    additive = [f for f in (*stage_fields, *wide_fields) if f in apportioned or f in stage_fields]
     for f in additive:
         if f not in cols or f.endswith("_pct") or f == "max_class_size":
             continue

@@ -169,8 +169,10 @@ class _Province:
 
 def test_schema_extension_reader_and_report_section(tmp_path):
     engine = Engine(entry_points=False, plugins=[*_modules("national"), _Province()])
-    assert "testprov_labs" in school_fields()
-    assert school_fields().get("testprov_labs").title == "测试省实验室数"
+    fields = engine.registry.school_fields
+    assert "testprov_labs" in fields
+    assert fields.get("testprov_labs").title == "测试省实验室数"
+    assert "testprov_labs" not in school_fields()  # the engine's, not the process's
     assert engine.contributions["testprov"]["fields"] == [
         "school:testprov_labs",
         "county:items.testprov_flag",
@@ -185,7 +187,7 @@ def test_schema_extension_reader_and_report_section(tmp_path):
     # the plugin reader handles its extension
     path = tmp_path / "schools.testprov"
     path.write_text(json.dumps({"data": [{**SCHOOL, "testprov_labs": 3}]}), "utf-8")
-    read = junheng.read_schools(path)
+    read = engine.read_schools(path)
     assert read.records[0]["testprov_labs"] == 3 and not read.issues
 
     report = engine.evaluate("national.quality.2017", read.records)

@@ -18,9 +18,8 @@ from junheng.cli._common import (
 )
 from junheng.issues import count_issues
 from junheng.template import build_template, template_fields
-from junheng.validation import validate_files
 
-__all__ = ["SAMPLE_FILES", "copy_sample", "register", "run_validate"]
+__all__ = ["SAMPLE_FILES", "copy_sample", "register", "run_validate", "write_sample"]
 
 #: files of the bundled sample county, in package ``junheng.sample``
 SAMPLE_FILES = ("schools.json", "county.json")
@@ -92,16 +91,17 @@ def run_validate(
     schools: str | Path,
     county: str | Path | None = None,
     *,
-    required_fields: set[str] | None = None,
+    ruleset: str | None = None,
     fmt: str = "table",
+    engine: Any = None,
 ) -> int:
-    """Validate files and print the result; the exit status (0 or 2).
-
-    ``required_fields`` are the school fields a ruleset needs (missing ones
-    are warned about); ``junheng validate --ruleset`` passes the fields the
-    engine reports for that ruleset once it is available, ``None`` otherwise.
+    """Validate files with the engine's fields and readers and print the result; the exit
+    status (0 or 2). With ``ruleset``, each field it needs and a school lacks is warned about.
     """
-    _, _, issues = validate_files(schools, county, required_fields=required_fields)
+    from junheng.cli.evaluation import _engine
+
+    engine = engine or _engine()
+    issues = list(engine.load(schools, county, ruleset=ruleset).issues)
     errors, warnings = count_issues(issues)
     if fmt == "json":
         payload = {
@@ -139,45 +139,36 @@ def copy_sample(output: str | Path, package: str = "junheng.sample") -> list[Pat
     return written
 
 
-def _ruleset_fields(ruleset_id: str | None) -> set[str] | None:
-    """The school fields a ruleset's formulas read; None without ``--ruleset``.
+def _engine_and_ruleset(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The engine (every installed plugin) and the ``--ruleset`` (None without one);
+    ``(None, None)`` after printing why the ruleset cannot be loaded."""
+    from junheng.cli.evaluation import _engine, _ruleset
 
-    Raises :class:`junheng.ruleset.RulesetError` for an unknown or broken ruleset.
-    """
-    if ruleset_id is None:
-        return None
-    from junheng.engine import Engine
-
-    engine = Engine()
-    return engine.required_fields(engine.ruleset(ruleset_id))
-
-
-def _with_ruleset(args: argparse.Namespace) -> set[str] | int | None:
-    from junheng.ruleset import RulesetError
-
-    try:
-        return _ruleset_fields(args.ruleset)
-    except RulesetError as exc:
-        for problem in exc.problems:
-            err_console.print(problem, markup=False)
-        return EXIT_INPUT
+    engine = _engine()
+    if args.ruleset is None:
+        return engine, None
+    rs = _ruleset(engine, args.ruleset)
+    return (engine, rs) if rs is not None else (None, None)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     # with --ruleset, each field the ruleset needs and a school lacks is warned about
-    required = _with_ruleset(args)
-    if isinstance(required, int):
-        return required
-    return run_validate(args.schools, args.county, required_fields=required, fmt=args.format)
+    engine, rs = _engine_and_ruleset(args)
+    if engine is None:
+        return EXIT_INPUT
+    return run_validate(
+        args.schools, args.county, ruleset=rs.id if rs else None, fmt=args.format, engine=engine
+    )
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
     output = Path(args.output)
     fmt = args.format or ("csv" if output.suffix.lower() == ".csv" else "xlsx")
-    required = _with_ruleset(args)
-    if isinstance(required, int):
-        return required
-    fields = template_fields(required)
+    engine, rs = _engine_and_ruleset(args)
+    if engine is None:
+        return EXIT_INPUT
+    required = engine.required_fields(rs) if rs is not None else None
+    fields = template_fields(required, engine.registry.school_fields)
     data = build_template(fmt, fields)
     try:
         atomic_write_bytes(output, data)
@@ -188,15 +179,32 @@ def _cmd_template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def write_sample(output: str | Path, engine: Any) -> list[Path]:
+    """Write the engine's sample county (core fields and every installed province's own
+    fields, ``Engine.sample()``) as ``schools.json`` and ``county.json`` into ``output``."""
+    target = Path(output)
+    if target.exists() and not target.is_dir():
+        raise NotADirectoryError(str(target))
+    schools, county = engine.sample()
+    contents = {"schools.json": schools, "county.json": county}
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in contents.items():
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        atomic_write_bytes(target / name, text.encode("utf-8"))
+        written.append(target / name)
+    return written
+
+
 def _cmd_sample(args: argparse.Namespace) -> int:
+    from junheng.cli.evaluation import _engine
+
     try:
-        written = copy_sample(args.output)
+        written = write_sample(args.output, _engine())
     except NotADirectoryError:
         err_console.print(f"{args.output} 已存在且不是目录 (not a directory)", markup=False)
         return EXIT_INPUT
     except OSError as exc:
-        if isinstance(exc, FileNotFoundError) and exc.filename is None:
-            raise RuntimeError(f"安装包缺少示例数据 {exc}") from exc
         err_console.print(f"无法写入 {args.output}：{exc.strerror or exc}", markup=False)
         return EXIT_INPUT
     for path in written:

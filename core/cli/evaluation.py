@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from rich.markup import escape
 from rich.table import Table
 
-from junheng.bulk import RecordColumns, gc_paused
+from junheng.bulk import gc_paused
 from junheng.cli._common import (
     EXIT_FAILED,
     EXIT_INPUT,
@@ -24,11 +21,9 @@ from junheng.cli._common import (
 from junheng.cli.progress import steps as progress_steps
 from junheng.engine import Engine
 from junheng.issues import InputError
-from junheng.outputs import EXTENSIONS, WRITERS, write_report
-from junheng.readers import ReadResult, read_county, read_schools
+from junheng.outputs import EXTENSIONS, render, write_report
 from junheng.ruleset import RulesetError
 from junheng.summary import print_summary
-from junheng.validation import validate_read
 
 DEMO_RULESET = "national.quality.2017"
 
@@ -44,9 +39,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--ruleset", metavar="ID", required=True, help="规则集编号 (ruleset id)")
     p.add_argument(
         "--format",
-        choices=sorted(EXTENSIONS),
         default="json",
-        help="报告格式 (report format)，默认 json",
+        metavar="FORMAT",
+        help=f"报告格式 (report format)：{'|'.join(EXTENSIONS)}，或插件提供的格式；默认 json",
     )
     p.add_argument("--output", "-o", metavar="PATH", help="报告文件；省略时 JSON 输出到标准输出")
     p.set_defaults(handler=_cmd_evaluate)
@@ -75,15 +70,10 @@ def register(subparsers: Any) -> None:
 def _engine() -> Engine:
     engine = Engine()
     for problem in engine.problems:
-        err_console.print(f"[yellow]插件 {problem.plugin}：{problem.message}[/]", markup=True)
+        err_console.print(
+            f"[yellow]插件 {escape(problem.plugin)}：{escape(problem.message)}[/]", markup=True
+        )
     return engine
-
-
-def _sha256(read: ReadResult, path: str | Path) -> str:
-    """The input file's hash: from the bytes the reader read (a plugin reader gives none)."""
-    if read.sha256 is not None:
-        return read.sha256
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _ruleset(engine: Engine, rid: str):
@@ -107,43 +97,22 @@ def _evaluate(args: argparse.Namespace) -> int:
     rs = _ruleset(engine, args.ruleset)
     if rs is None:
         return EXIT_INPUT
-    if args.format not in WRITERS:
-        err_console.print(f"格式 {args.format} 尚未实现 (not implemented yet)")
+    writers = engine.registry.writers
+    if args.format not in writers:
+        err_console.print(
+            f"不支持的报告格式 {args.format}（可用：{', '.join(sorted(writers))}）", markup=False
+        )
         return EXIT_INPUT
     if args.format != "json" and not args.output:
         err_console.print("该格式需要 --output 指定输出文件")
         return EXIT_INPUT
     with progress_steps(err_console, 3) as step:
         step.advance("读取并校验数据")
-        school_read = read_schools(args.schools)
-        county_read = read_county(args.county) if args.county else None
-        schools = school_read.records
-        counties = county_read.records if county_read else []
-        columns = RecordColumns(schools)  # the fields validation pulls, evaluation reuses
-        issues = validate_read(
-            school_read, county_read, required_fields=engine.required_fields(rs), columns=columns
-        )
-        errors = [i for i in issues if i.is_error]
-        if errors:
-            raise InputError(issues)
-        inputs = {
-            "schools": {"file": str(args.schools), "sha256": _sha256(school_read, args.schools)}
-        }
-        if county_read is not None:
-            inputs["county"] = {
-                "file": str(args.county),
-                "sha256": _sha256(county_read, args.county),
-            }
-        step.advance(f"评估（{len(schools)} 所学校）")
-        report = engine.evaluate(
-            rs.id,
-            schools,
-            counties,
-            validate_input=False,
-            data_issues=issues,
-            provenance={"inputs": inputs},
-            columns=columns,
-        )
+        inputs = engine.load(args.schools, args.county, ruleset=rs.id)
+        if inputs.has_errors:
+            raise InputError(inputs.issues)
+        step.advance(f"评估（{len(inputs.schools)} 所学校）")
+        report = engine.evaluate(rs.id, inputs)
         step.advance(f"生成 {args.format} 报告")
         write_failed: OSError | None = None
         if args.output:
@@ -163,7 +132,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         import sys
 
         try:
-            sys.stdout.buffer.write(WRITERS["json"](report) + b"\n")
+            sys.stdout.buffer.write(render(report, "json") + b"\n")
             sys.stdout.flush()
         except OSError as exc:  # a closed pipe, a full disk behind a redirect
             err_console.print(output_error("标准输出 (stdout)", exc), markup=False)
@@ -173,30 +142,32 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def load_sample() -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    folder = resources.files("junheng.sample")
-    schools = json.loads(folder.joinpath("schools.json").read_text("utf-8"))
-    county = json.loads(folder.joinpath("county.json").read_text("utf-8"))
-    return schools, county
+    """The core sample county (no plugin's fields; ``Engine.sample()`` adds them)."""
+    from junheng.sample import load_sample as core_sample
+
+    return core_sample()
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     engine = _engine()
-    schools, county = load_sample()
+    schools, county = engine.sample()
     report = engine.evaluate(
         DEMO_RULESET, schools, county, provenance={"inputs": {"sample": "junheng.sample"}}
     )
     out = Path(args.output)
     written = []
-    with progress_steps(err_console, len(WRITERS)) as step:
-        for fmt in ("json", "html", "xlsx", "md", *sorted(set(WRITERS) - set(EXTENSIONS))):
-            if fmt in WRITERS:
-                step.advance(f"生成 {fmt} 报告")
-                name = f"report{EXTENSIONS.get(fmt, '.' + fmt)}"
-                try:
-                    written.append(write_report(report, fmt, out / name))
-                except OSError as exc:
-                    err_console.print(output_error(out / name, exc), markup=False)
-                    return EXIT_INPUT
+    writers = engine.registry.writers
+    order = [f for f in ("json", "html", "xlsx", "md") if f in writers]
+    order += sorted(set(writers) - set(order))
+    with progress_steps(err_console, len(order)) as step:
+        for fmt in order:
+            step.advance(f"生成 {fmt} 报告")
+            name = f"report{writers[fmt].extension}"
+            try:
+                written.append(write_report(report, fmt, out / name))
+            except OSError as exc:
+                err_console.print(output_error(out / name, exc), markup=False)
+                return EXIT_INPUT
     print_summary(report, console)
     console.print(f"\n报告已写入 (reports written) {out.resolve()}：", markup=False)
     for path in written:

@@ -20,10 +20,9 @@ import sys
 from typing import Any
 
 from junheng.cli._common import EXIT_FAILED, EXIT_INPUT, EXIT_OK, console, err_console
+from junheng.domain import STAGES
 from junheng.explain import explain_county, explain_school, render_text
 from junheng.issues import InputError
-from junheng.ruleset import STAGES
-from junheng.validation import validate_files
 
 
 def register(subparsers: Any) -> None:
@@ -70,12 +69,10 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     rs = _ruleset(engine, args.ruleset)
     if rs is None:
         return EXIT_INPUT
-    schools, counties, issues = validate_files(
-        schools_path, args.county, required_fields=engine.required_fields(rs)
-    )
-    if any(i.is_error for i in issues):
-        raise InputError(issues)
-    report = engine.evaluate(rs.id, schools, counties, validate_input=False, data_issues=issues)
+    inputs = engine.load(schools_path, args.county, ruleset=rs.id)
+    if inputs.has_errors:
+        raise InputError(inputs.issues)
+    report = engine.evaluate(rs.id, inputs)
 
     if school_id is not None:
         try:
@@ -86,9 +83,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
             return EXIT_INPUT
         passed = all(u["passed"] is not False for u in result["units"])
     else:
-        record = next((c for c in counties if str(c.get("county_code")) == args.county_code), None)
         try:
-            result = explain_county(report, args.county_code, record)
+            result = explain_county(report, args.county_code)
         except KeyError:
             known = ", ".join(c.county_code for c in report.counties) or "（无）"
             err_console.print(

@@ -12,15 +12,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from junheng.cli._common import EXIT_OK, console
+from junheng.contributions import CONTRIBUTION_KINDS
 from junheng.engine import Engine
-
-_KINDS = (
-    ("rulesets", "规则集"),
-    ("functions", "函数"),
-    ("fields", "字段"),
-    ("readers", "读取器"),
-    ("sections", "报告章节"),
-)
 
 
 def register(subparsers) -> None:
@@ -34,10 +27,12 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
     for col in ("插件 plugin", "版本", "模块", "提供的内容 contributes"):
         table.add_column(col, overflow="fold")
     for info in engine.plugins:
+        if info.default:
+            continue
         contrib = engine.contributions.get(info.name, {})
         lines = [
             f"{title}：{escape(', '.join(contrib[key]))}"
-            for key, title in _KINDS
+            for key, title in CONTRIBUTION_KINDS
             if contrib.get(key)
         ]
         hooks = engine.plugin_hooks(info.name)
@@ -45,6 +40,8 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
             lines.append("记录预处理：junheng_prepare_records")
         if "junheng_report_sections" in hooks:
             lines.append("报告章节：junheng_report_sections")
+        if "junheng_sample" in hooks:
+            lines.append("示例数据：junheng_sample")
         table.add_row(info.name, info.version or "", info.module, "\n".join(lines) or "（无）")
     console.print(table)
     for problem in engine.problems:

@@ -1,12 +1,14 @@
 """Report writers. Each format is one module; every file is written atomically.
 
-``write_report(report, fmt, path)`` is the single entry point the CLI and the
-API use; formats register themselves in :data:`WRITERS` (format → ``render(report)
--> bytes``). Each renderer builds the whole file in memory first, so a failure
-while rendering never touches the target; the bytes are then written to a
-temporary file next to the target and moved onto it (:mod:`junheng.atomic`).
-Formats in :data:`STREAMERS` (JSON) are written piece by piece into that
-temporary file instead; a failure part-way still leaves the target untouched.
+The formats are :class:`~junheng.registry.Writer` s contributed through the
+``junheng_writers`` hook — the four built-in ones (:data:`BUILTIN_WRITERS`:
+``json``, ``html``, ``xlsx``, ``md``) by the default plugin
+:mod:`junheng.defaults.writers`, exactly as a third party adds one.
+:func:`write_report` is the single entry point the CLI and the API use: it takes
+the writers of the engine that made the report. A writer either renders the whole
+file in memory (a failure while rendering never touches the target) or streams
+it (JSON: a national report is hundreds of MiB) into a temporary file next to the
+target, which is moved onto it only when complete (:mod:`junheng.atomic`).
 
 Heavy libraries (matplotlib, jinja2, openpyxl) are imported only when their
 format is rendered, so ``import junheng`` and the JSON path stay light.
@@ -16,59 +18,104 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
 from ..atomic import atomic_path, atomic_write_bytes
+from ..registry import Writer
 from ..results import Report
 
-__all__ = ["EXTENSIONS", "STREAMERS", "WRITERS", "render", "write_report"]
+__all__ = [
+    "BUILTIN_WRITERS",
+    "EXTENSIONS",
+    "STREAMERS",
+    "WRITERS",
+    "Writer",
+    "render",
+    "write_report",
+    "writers_of",
+]
 
 
-def _lazy(module: str) -> Callable[[Report], bytes]:
-    def render(report: Report) -> bytes:
-        return importlib.import_module(f"{__name__}.{module}").render(report)
+def _lazy(module: str, name: str = "render") -> Callable:
+    def call(*args):
+        return getattr(importlib.import_module(f"{__name__}.{module}"), name)(*args)
 
-    render.__name__ = f"render_{module}"
-    render.__qualname__ = render.__name__
-    return render
+    call.__name__ = f"{name}_{module}"
+    call.__qualname__ = call.__name__
+    return call
 
 
+#: ``format → render(report) -> bytes`` of the built-in formats
 WRITERS: dict[str, Callable[[Report], bytes]] = {
     "json": _lazy("json_report"),
     "html": _lazy("html"),
     "xlsx": _lazy("xlsx"),
     "md": _lazy("markdown"),
 }
-
-
-def _json_streamer(report: Report, out: BinaryIO) -> None:
-    importlib.import_module(f"{__name__}.json_report").write(report, out)
-
-
 #: formats written piece by piece into the temporary file (a national JSON report is
 #: hundreds of MiB; it never has to exist in memory whole)
-STREAMERS: dict[str, Callable[[Report, BinaryIO], None]] = {"json": _json_streamer}
+STREAMERS: dict[str, Callable[[Report, BinaryIO], None]] = {"json": _lazy("json_report", "write")}
 
-EXTENSIONS = {"json": ".json", "html": ".html", "xlsx": ".xlsx", "md": ".md"}
+
+def _builtin(fmt: str, extension: str, media_type: str, title: str) -> Writer:
+    # the Writer calls through the tables above at render time (one place to swap a renderer)
+    stream = (lambda report, out: STREAMERS[fmt](report, out)) if fmt in STREAMERS else None
+    return Writer(
+        fmt, extension, media_type, title, render=lambda r: WRITERS[fmt](r), stream=stream
+    )
+
+
+#: the built-in report formats (contributed by :mod:`junheng.defaults.writers`)
+BUILTIN_WRITERS: Mapping[str, Writer] = {
+    "json": _builtin("json", ".json", "application/json", "JSON 报告（机器可读）"),
+    "html": _builtin("html", ".html", "text/html; charset=utf-8", "HTML 报告"),
+    "xlsx": _builtin(
+        "xlsx",
+        ".xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "XLSX 整改台账",
+    ),
+    "md": _builtin("md", ".md", "text/markdown; charset=utf-8", "Markdown 报告"),
+}
+EXTENSIONS: Mapping[str, str] = {k: w.extension for k, w in BUILTIN_WRITERS.items()}
+
+
+def writers_of(report: Report) -> Mapping[str, Writer]:
+    """The formats of the engine that made ``report`` (the built-in ones without one)."""
+    registry = report.registry
+    return registry.writers if registry is not None and registry.writers else BUILTIN_WRITERS
+
+
+def _writer(report: Report, fmt: str) -> Writer:
+    writers = writers_of(report)
+    if fmt not in writers:
+        raise ValueError(f"不支持的格式 {fmt!r}（可用：{', '.join(sorted(writers))}）")
+    return writers[fmt]
 
 
 def render(report: Report, fmt: str) -> bytes:
-    """The report rendered in ``fmt`` (``json``, ``html``, ``xlsx``, ``md``) as bytes."""
-    if fmt not in WRITERS:
-        raise ValueError(f"不支持的格式 {fmt!r}（可用：{', '.join(sorted(WRITERS))}）")
-    return WRITERS[fmt](report)
+    """The report rendered in ``fmt`` (``json``, ``html``, ``xlsx``, ``md`` …) as bytes."""
+    writer = _writer(report, fmt)
+    if writer.render is not None:
+        return writer.render(report)
+    import io
+
+    buffer = io.BytesIO()
+    writer.stream(report, buffer)
+    return buffer.getvalue()
 
 
 def write_report(report: Report, fmt: str, path: str | Path) -> Path:
     """Render ``report`` in ``fmt`` and write it to ``path`` atomically."""
-    if fmt in STREAMERS:
+    writer = _writer(report, fmt)
+    if writer.stream is not None:
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-            STREAMERS[fmt](report, fh)
+            writer.stream(report, fh)
             fh.flush()
             os.fsync(fh.fileno())
         return Path(path)
-    data = render(report, fmt)
+    data = writer.render(report)
     atomic_write_bytes(path, data)
     return Path(path)

@@ -16,8 +16,9 @@ from typing import Any
 import attrs
 import numpy as np
 
+from ..domain import STAGE_TITLES, STAGES
+from ..numbers import format_number
 from ..results import CountyResult, Criterion, Report
-from ..ruleset import STAGE_TITLES, STAGES
 
 NO_OWNER = "未指定"
 
@@ -43,12 +44,7 @@ SCORE_KIND_TITLES = {
 
 def num(x: float | None, digits: int = 3) -> str:
     """A number for people: integers without decimals, others to ``digits`` places, "—" if undefined."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "—"
-    x = float(x)
-    if x.is_integer() and abs(x) < 1e15:
-        return f"{int(x):,}"
-    return f"{x:,.{digits}f}".rstrip("0").rstrip(".")
+    return format_number(x, decimals=digits)
 
 
 def stage_title(stage: str | None) -> str:

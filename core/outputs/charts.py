@@ -24,6 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..formula import at_least, at_most
+from ..numbers import format_number
 
 FONT_FAMILIES = [
     "Noto Sans CJK SC",
@@ -102,10 +103,8 @@ class _quiet:
 
 
 def _label(x: float) -> str:
-    """A chart label: 2,651 / 14.3 / 0.541 — never scientific notation."""
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:.3g}" if abs(x) >= 0.001 else f"{x:.4f}"
+    """A chart label: 2,651 / 14.3 / 0.541."""
+    return format_number(x, significant=True)
 
 
 def _short(title: str, n: int = 16) -> str:

@@ -25,7 +25,16 @@ import numpy as np
 
 from ..bulk import gc_paused
 from ..results import Report, SchoolTable
-from ..ruleset import STAGES
+from ..results.rows import (
+    CHECK_COLUMNS,
+    CHECK_DETAIL,
+    CHECK_UNIT,
+    UNIT_CHECKS,
+    UNIT_COLUMNS,
+    Indexed,
+    check_columns,
+    unit_columns,
+)
 
 try:
     import orjson
@@ -83,11 +92,11 @@ def write(report: Report, out: IO[bytes]) -> None:
 
 # --------------------------------------------------------------------------- school lines
 #
-# One school unit per line, in the key order of SchoolTable.iter_dicts, formatted
-# without building its ~14 dicts: each column becomes JSON tokens in one C-level
-# call (orjson on a float array; a lookup for booleans and for the whole object of
-# a yes/no rule), and a bytes %-template fills a line per unit.
-# tests/test_report_json.py proves the file parses to to_dict().
+# One school unit per line, in the shape of junheng.results.rows (the same spec
+# SchoolTable.iter_dicts follows), formatted without building its ~14 dicts: each
+# column becomes JSON tokens in one C-level call (orjson on a float array; a lookup
+# for booleans and for the whole object of a yes/no rule), and a bytes %-template
+# fills a line per unit. tests/test_report_json.py proves the file parses to to_dict().
 
 _CHUNK = 16384
 _BOOL_TOKENS = np.array([b"false", b"true", b"null"], dtype=object)  # by 0 / 1 / undefined
@@ -104,27 +113,29 @@ class _Layout:
     """The line template of one report and the checks written as one token each."""
 
     template: bytes
-    #: checks whose value, threshold, met and shortfall are all 0, 1 or undefined (the
-    #: yes/no rules): each unit's whole object is one of 81, picked by a code
+    #: checks whose columns are all 0, 1 or undefined (the yes/no rules): each unit's
+    #: whole object is one of 81, picked by a code
     ternary: dict[str, np.ndarray]
 
 
+_TEMPLATE = {"text": b'"%s"', "bool": b"%s", "number": b"%s"}
+
+
 def _layout(table: SchoolTable, included: np.ndarray) -> _Layout:
-    parts = [
-        b'{"id":"%s","name":"%s","county_code":"%s","school_type":"%s","stage":"%s",'
-        b'"passed":%s,"checks":{'
-    ]
+    own = b",".join(_literal(c.key) + b":" + _TEMPLATE[c.kind] for c in UNIT_COLUMNS)
+    parts = [b"{" + own + b"," + _literal(UNIT_CHECKS) + b":{"]
     ternary = {}
     for k, cid in enumerate(table.check_ids):
-        unit = b',"unit":' + orjson.dumps(table.unit_of(cid))
+        unit = b"," + orjson.dumps(CHECK_UNIT) + b":" + orjson.dumps(table.unit_of(cid))
         key = (b"," if k else b"") + _literal(cid) + b":"
-        columns = (table.value, table.threshold, table.met, table.shortfall)
-        if cid not in table.detail and all(_zero_one(c[cid][included]) for c in columns):
-            ternary[cid] = _objects(unit)
+        columns = check_columns(table, cid, included)
+        if cid not in table.detail and all(_zero_one(columns[c.key]) for c in CHECK_COLUMNS):
+            ternary[cid] = _objects(unit)  # filled in by %s: not escaped
             parts.append(key + b"%s")
         else:
+            fields = b",".join(_literal(c.key) + b":%s" for c in CHECK_COLUMNS)
             tail = b"%s}" if cid in table.detail else unit.replace(b"%", b"%%") + b"}"
-            parts.append(key + b'{"value":%s,"threshold":%s,"met":%s,"shortfall":%s' + tail)
+            parts.append(key + b"{" + fields + tail)
     parts.append(b"}}")
     return _Layout(b"".join(parts), ternary)
 
@@ -138,23 +149,17 @@ def _zero_one(a: np.ndarray) -> bool:
 
 
 def _objects(unit: bytes) -> np.ndarray:
-    """The 81 check objects of a yes/no rule, indexed by value·27 + threshold·9 + met·3 +
-    shortfall (each 0, 1 or 2 for undefined), written as orjson writes them."""
+    """The 81 objects of a yes/no check, indexed by the trits of its CHECK_COLUMNS
+    (value·27 + threshold·9 + met·3 + shortfall; each 0, 1 or 2 for undefined), then
+    its unit, written as orjson writes them."""
     out = []
     for code in range(81):
-        v, t, m, s = code // 27, code // 9 % 3, code // 3 % 3, code % 3
-        out.append(
-            b'{"value":'
-            + _FLOAT_01[v]
-            + b',"threshold":'
-            + _FLOAT_01[t]
-            + b',"met":'
-            + _BOOL_TOKENS[m]
-            + b',"shortfall":'
-            + _FLOAT_01[s]
-            + unit
-            + b"}"
-        )
+        trits = (code // 27, code // 9 % 3, code // 3 % 3, code % 3)
+        items = [
+            orjson.dumps(c.key) + b":" + (_BOOL_TOKENS[t] if c.kind == "bool" else _FLOAT_01[t])
+            for c, t in zip(CHECK_COLUMNS, trits, strict=True)
+        ]
+        out.append(b"{" + b",".join(items) + unit + b"}")
     return np.array(out, dtype=object)
 
 
@@ -163,34 +168,35 @@ def _trit(a: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(a), 2, a).astype(np.intp)
 
 
+def _tokens(kind: str, values) -> list[bytes]:
+    if isinstance(values, Indexed):
+        return _indexed(_string_tokens(list(values.distinct)), values.index)
+    if kind == "text":
+        return _string_tokens(values)
+    if kind == "bool":
+        return _bool_tokens(values)
+    return _float_tokens(values)
+
+
 def _school_lines(table: SchoolTable, idx: np.ndarray, layout: _Layout) -> list[bytes]:
-    u = table.units
-    columns = [
-        _string_tokens(u.ids[idx].tolist()),
-        _string_tokens(u.names[idx].tolist()),
-        _indexed(_string_tokens(list(u.county_codes)), u.county_index[idx]),
-        _string_tokens(u.school_types[idx].tolist()),
-        _indexed(_string_tokens(list(STAGES)), u.stage[idx]),
-        _bool_tokens(table.passed[idx]),
-    ]
+    own = unit_columns(table, idx)
+    columns = [_tokens(c.kind, own[c.key]) for c in UNIT_COLUMNS]
     for cid in table.check_ids:
+        values = check_columns(table, cid, idx)
         objects = layout.ternary.get(cid)
         if objects is not None:
-            code = _trit(table.value[cid][idx]) * 27 + _trit(table.threshold[cid][idx]) * 9
-            code += _trit(table.met[cid][idx]) * 3 + _trit(table.shortfall[cid][idx])
+            code = np.zeros(idx.size, dtype=np.intp)
+            for c in CHECK_COLUMNS:
+                code = code * 3 + _trit(values[c.key])
             columns.append(objects[code].tolist())
             continue
-        columns += [
-            _float_tokens(table.value[cid][idx]),
-            _float_tokens(table.threshold[cid][idx]),
-            _bool_tokens(table.met[cid][idx]),
-            _float_tokens(table.shortfall[cid][idx]),
-        ]
+        columns += [_tokens(c.kind, values[c.key]) for c in CHECK_COLUMNS]
         if cid in table.detail:
-            unit = b',"unit":' + orjson.dumps(table.unit_of(cid))
+            unit = b"," + orjson.dumps(CHECK_UNIT) + b":" + orjson.dumps(table.unit_of(cid))
+            detail = b"," + orjson.dumps(CHECK_DETAIL) + b":"
             columns.append(
                 [
-                    unit + b',"detail":' + orjson.dumps(text) if text else unit
+                    unit + detail + orjson.dumps(text) if text else unit
                     for text in table.detail[cid][idx].tolist()
                 ]
             )
@@ -210,7 +216,7 @@ def _bool_tokens(a: np.ndarray) -> list[bytes]:
     return _BOOL_TOKENS[np.where(np.isnan(a), 2, a == 1.0).astype(np.intp)].tolist()
 
 
-def _string_tokens(values: list[Any]) -> list[bytes]:
+def _string_tokens(values: list) -> list[bytes]:
     """The inside of each JSON string (between the quotes)."""
     if set(map(type, values)) <= {str}:  # C-level check: the usual all-text column
         texts = values

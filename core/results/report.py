@@ -1,0 +1,90 @@
+"""The report: everything one evaluation produced, and its JSON form (CONTRACT.md shape)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ..ruleset import Ruleset
+from .county import CountyResult, CountyTable
+from .schools import SchoolTable
+
+if TYPE_CHECKING:
+    from ..registry import Registry
+
+__all__ = ["Report"]
+
+
+@attrs.frozen
+class Report:
+    """Everything one evaluation produced."""
+
+    ruleset: Ruleset
+    counties: tuple[CountyResult, ...]
+    schools: SchoolTable
+    data_issues: tuple[Any, ...]
+    provenance: Mapping[str, Any]
+    # extra titled blocks from plugins (``junheng_report_sections``, see hookspecs):
+    # dicts {"id", "title", "rows", optional "columns", "note", "plugin"}
+    sections: tuple[Mapping[str, Any], ...] = ()
+    #: the county values evaluation used (explanations and writers read them)
+    county_table: CountyTable | None = attrs.field(default=None, repr=False, eq=False)
+    #: the registry of the engine that evaluated (its fields, writers, name space)
+    registry: Registry | None = attrs.field(default=None, repr=False, eq=False)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.counties) and all(c.passed for c in self.counties)
+
+    def county(self, code: str) -> CountyResult:
+        for c in self.counties:
+            if c.county_code == code:
+                return c
+        raise KeyError(code)
+
+    def rules_catalogue(self) -> dict[str, Any]:
+        """Static facts about each school check: title, formula, unit, source."""
+        rs = self.ruleset
+        out: dict[str, Any] = {}
+        for cid in rs.checks:
+            if cid in rs.indicators:
+                ind = rs.indicators[cid]
+                out[cid] = {
+                    **ind.meta.to_json(),
+                    "kind": "indicator",
+                    "formula": ind.formula.text,
+                    "unit": ind.unit,
+                    "total_unit": ind.total_unit or ind.unit,
+                    "direction": ind.direction,
+                    "threshold": ind.threshold.to_json() if ind.threshold else None,
+                }
+            else:
+                r = rs.school_rules[cid]
+                out[cid] = {**r.meta.to_json(), "kind": r.kind}
+                if r.kind == "k_of_n":
+                    out[cid].update(
+                        indicators=list(r.indicators),
+                        min_met=r.min_met,
+                        rest_min_ratio=r.rest_min_ratio,
+                    )
+                else:
+                    out[cid]["formula"] = r.formula.text if r.formula else None
+        return out
+
+    def to_dict(self, *, schools: bool = True) -> dict[str, Any]:
+        """The CONTRACT.md report as plain data. ``schools=False`` leaves the ``schools``
+        array empty (the JSON writer streams it from :meth:`SchoolTable.iter_dicts`)."""
+        return {
+            "ruleset": {**self.ruleset.describe(), "unverified": self.ruleset.unverified_count()},
+            "provenance": dict(self.provenance),
+            "counties": [c.to_dict() for c in self.counties],
+            "schools": self.schools.to_list() if schools else [],
+            "excluded_schools": self.schools.excluded(),
+            "rules": self.rules_catalogue(),
+            "data_issues": [
+                i.to_dict() if hasattr(i, "to_dict") else dict(i) for i in self.data_issues
+            ],
+            "sections": [dict(s) for s in self.sections],
+        }

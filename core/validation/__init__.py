@@ -1,0 +1,200 @@
+"""Validation: check school and county records and report every problem at once.
+
+Two steps, one module each:
+
+1. :mod:`~junheng.validation.schema` — JSON Schema (draft 2020-12) of the
+   engine's registry (core fields plus its plugins' fields), every error a
+   located Chinese :class:`~junheng.issues.DataIssue`;
+2. :mod:`~junheng.validation.rules` — what the schema cannot say: across records
+   (duplicate ids, missing central schools, county mismatches) and per record
+   (stage blocks against ``school_type``, implausible values, fields the ruleset
+   needs), each rule written once over whole columns.
+
+Used by ``Engine.load`` / ``Engine.validate`` (and through them the CLI and the
+API). The module-level functions without a registry check against the core
+schemas only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..bulk import RecordColumns, gc_paused
+from ..domain import STAGE_BLOCKS
+from ..issues import DataIssue
+from ..readers import ReadResult, read_county, read_schools
+from ..registry import Registry
+from .rules import (
+    AREA_PER_STUDENT_LIMIT,
+    EQUIPMENT_PER_STUDENT_LIMIT,
+    cross_record_issues,
+    finance_issues,
+    head_keys,
+    missing_fields,
+    record_issues,
+)
+from .schema import schema_errors, schema_issues, valid_flags
+from .where import locate
+
+__all__ = [
+    "AREA_PER_STUDENT_LIMIT",
+    "EQUIPMENT_PER_STUDENT_LIMIT",
+    "STAGE_RULES",
+    "missing_field_issues",
+    "validate",
+    "validate_files",
+    "validate_read",
+]
+
+#: school_type → (stage blocks required, stage blocks allowed) (:data:`junheng.domain.STAGE_BLOCKS`)
+STAGE_RULES = STAGE_BLOCKS
+_schema_errors = schema_errors  # the schema backend seam, as the differential tests call it
+
+
+def validate(
+    schools: Sequence[Mapping[str, Any]],
+    county: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    *,
+    schools_file: str | Path | None = None,
+    county_file: str | Path | None = None,
+    rows: Sequence[int] | None = None,
+    county_rows: Sequence[int] | None = None,
+    county_field_rows: Sequence[Mapping[str, int]] = (),
+    required_fields: set[str] | None = None,
+    columns: RecordColumns | None = None,
+    registry: Registry | None = None,
+) -> list[DataIssue]:
+    """Every problem in ``schools`` (and ``county``, one record or several), at once.
+
+    ``schools_file`` / ``county_file`` name the sources in messages (only the
+    file name is shown; a ``.csv``/``.xlsx`` name makes positions read as
+    spreadsheet rows, anything else as record positions). ``rows[i]`` is the
+    source row of ``schools[i]`` (default: position ``i + 1``).
+    ``required_fields`` are school field paths the chosen ruleset needs; each
+    one absent from a school is reported as a ``missing_field`` warning
+    (stage fields such as ``primary.students`` only where that block exists).
+    ``columns``: a :class:`~junheng.bulk.RecordColumns` of these very ``schools``
+    (internal: the engine shares the fields pulled here with evaluation).
+    ``registry``: whose schemas (an engine's, with its plugins' fields; default:
+    the core schemas). Returns errors and warnings in check order: schema errors
+    record by record, then the cross-record rules, then the per-record rules
+    (:func:`validate_read` sorts by row).
+    """
+    registry = registry or Registry.core()
+    if columns is not None and columns.records is not schools:
+        raise ValueError("columns 不是从这份学校记录中提取的 (columns.records is not schools)")
+    counties = [county] if isinstance(county, Mapping) else list(county or [])
+    school_where = locate(schools_file, rows, "学校", registry.school_fields)
+    county_where = locate(county_file, county_rows, "县", registry.county_fields, county_field_rows)
+    with gc_paused():
+        issues: list[DataIssue] = []
+        valid = valid_flags(schools, "school", registry)
+        invalid = []
+        for index, school in enumerate(schools):
+            if valid[index]:
+                continue  # the fast backend proved it valid: jsonschema would find nothing
+            found = list(schema_issues(school, "school", registry, school_where, index))
+            if found:
+                invalid.append(index)
+                issues.extend(found)
+        for index, record in enumerate(counties):
+            issues.extend(schema_issues(record, "county", registry, county_where, index))
+
+        skip: frozenset[int] = frozenset()
+        if set(map(type, schools)) - {dict}:  # C-level check: the usual batch is all dicts
+            skip = frozenset(i for i, s in enumerate(schools) if not isinstance(s, Mapping))
+        if skip:  # the rules read mappings: stand-ins for what is not one
+            records: Sequence[Any] = [{} if i in skip else s for i, s in enumerate(schools)]
+            pulled = RecordColumns(records)
+        else:
+            records = schools
+            pulled = columns if columns is not None else RecordColumns(schools)
+        pulled.values(head_keys(required_fields or ()))  # every key the rules read, in one pass
+        issues += cross_record_issues(records, pulled, counties, school_where)
+        issues += record_issues(records, pulled, school_where, required_fields or (), invalid, skip)
+        issues += finance_issues(counties, county_where)
+    return issues
+
+
+def validate_files(
+    schools_path: str | Path,
+    county_path: str | Path | None = None,
+    *,
+    required_fields: set[str] | None = None,
+    registry: Registry | None = None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[DataIssue]]:
+    """Read and validate files: ``(schools, counties, issues)``.
+
+    ``counties`` is a list (usually of one record; empty without ``county_path``).
+    The issues are those of :func:`validate_read`.
+    """
+    school_read = read_schools(schools_path, registry)
+    county_read = read_county(county_path, registry) if county_path else None
+    issues = validate_read(
+        school_read, county_read, required_fields=required_fields, registry=registry
+    )
+    return school_read.records, county_read.records if county_read else [], issues
+
+
+def validate_read(
+    school_read: ReadResult,
+    county_read: ReadResult | None = None,
+    *,
+    required_fields: set[str] | None = None,
+    columns: RecordColumns | None = None,
+    registry: Registry | None = None,
+) -> list[DataIssue]:
+    """The reader issues and every problem :func:`validate` finds in what was read.
+
+    Positions are the source rows of the readers. Reader issues come first; a
+    schema ``required`` error is dropped when the reader already reported that
+    very cell as unreadable, so each problem is reported once. Sorted by file
+    (schools, then county) and row. ``columns`` as for :func:`validate`.
+    """
+    issues = list(school_read.issues)
+    if county_read is not None:
+        issues.extend(county_read.issues)
+    found = validate(
+        school_read.records,
+        county_read.records if county_read else [],
+        schools_file=school_read.file,
+        county_file=county_read.file if county_read else None,
+        rows=school_read.rows,
+        county_rows=county_read.rows if county_read else None,
+        county_field_rows=county_read.field_rows if county_read else (),
+        required_fields=required_fields,
+        columns=columns,
+        registry=registry,
+    )
+    reported = {(i.file, i.row, i.field) for i in issues if i.is_error}
+    issues.extend(
+        i
+        for i in found
+        if not (i.code == "schema.required" and (i.file, i.row, i.field) in reported)
+    )
+    files = {school_read.file: 0, county_read.file if county_read else None: 1}
+    issues.sort(key=lambda i: (files.get(i.file, 2), i.row or 0))
+    return issues
+
+
+def missing_field_issues(
+    schools: Sequence[Mapping[str, Any]],
+    required_fields: set[str],
+    *,
+    registry: Registry | None = None,
+    file: str | Path | None = None,
+    rows: Sequence[int] | None = None,
+    columns: RecordColumns | None = None,
+) -> list[DataIssue]:
+    """Warnings for each field a ruleset needs that a school lacks (the ``missing_field``
+    part of :func:`validate`, for records validated before the ruleset was chosen)."""
+    registry = registry or Registry.core()
+    records = [s if isinstance(s, Mapping) else {} for s in schools]
+    pulled = (
+        columns if columns is not None and columns.records is schools else RecordColumns(records)
+    )
+    return missing_fields(
+        records, pulled, locate(file, rows, "学校", registry.school_fields), required_fields
+    )
