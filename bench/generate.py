@@ -393,7 +393,6 @@ def _county(code: str, k: int, fail: bool, rng: np.random.Generator) -> dict[str
             "key_schools_or_classes": False,
             "major_safety_accident": False,
             "serious_violation": False,
-            "education_funds_diverted": False,
         },
         "scores": {},
     }

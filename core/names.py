@@ -34,15 +34,16 @@ Multi-year conditions read the ``finance[]`` fields of the year judged and, with
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
 from .domain import SCHOOL_TYPES, STAGE_TITLES, STAGES
 from .fields import FieldCatalogue, FieldInfo
 
-if TYPE_CHECKING:  # the ruleset model is above this module; only its attributes are read
-    from .ruleset import Ruleset
+#: a compiled ruleset (:class:`junheng.ruleset.Ruleset`, which is built on these names:
+#: only its rule tables are read here)
+Ruleset = Any
 
 __all__ = ["COUNTY_BLOCKS", "NameSpace", "is_apportioned"]
 

@@ -51,8 +51,8 @@ from typing import Any
 
 import attrs
 
-from . import hookimpl
 from .engine import Engine
+from .hookspecs import hookimpl
 from .ruleset import read_toml
 
 

@@ -489,7 +489,6 @@ def make_county() -> dict:
             "junior_consolidation_rate_pct": 96.2,
             "primary_consolidation_rate_pct": 99.6,
             "disabled_enrolment_rate_pct": 95.5,
-            "disabled_dropout_rate_pct": 0.8,
             "all_schools_have_charter": True,
             "training_funds_share_ok": True,
             "moral_education_good": True,
@@ -497,8 +496,6 @@ def make_county() -> dict:
             "workload_controlled": True,
             "quality_monitoring_level": 3,
             "quality_monitoring_diff_rate": 0.12,
-            "weak_school_renovation_done": True,
-            "urban_education_fee_fully_used": True,
         },
         "survey": {"satisfaction_pct": 91.3, "social_recognition_pct": 88.6, "respondents": 3260},
         "vetoes": {
@@ -507,7 +504,6 @@ def make_county() -> dict:
             "key_schools_or_classes": False,
             "major_safety_accident": False,
             "serious_violation": False,
-            "education_funds_diverted": False,
         },
         "scores": {},
     }

@@ -16,6 +16,8 @@ import ast
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import attrs
+
 from ..domain import STAGES
 from ..formula import Formula, FormulaError, FormulaFunction, compile_formula
 from ..names import NameSpace
@@ -52,7 +54,8 @@ def build_ruleset(
     merged = merge_chain(chain)
     if len(chain) > 1:
         check_structure(strip_origin(merged), " → ".join(n for _, n in chain), partial=False)
-    return _Builder(merged, tuple(name for _, name in chain), names, functions).build()
+    rs = _Builder(merged, tuple(name for _, name in chain), names, functions).build()
+    return attrs.evolve(rs, lineage=tuple(str(data.get("id")) for data, _ in chain))
 
 
 def _opt_float(v: Any) -> float | None:

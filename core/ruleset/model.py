@@ -237,6 +237,8 @@ class Ruleset:
     raw: Mapping[str, Any] = attrs.field(repr=False, eq=False)
     #: the order rules are evaluated in (each after the rules it reads), fixed at load
     order: EvaluationOrder = attrs.field(factory=lambda: EvaluationOrder(), eq=False)
+    #: the ids of the ``extends`` chain, root first, ending with this ruleset's id
+    lineage: tuple[str, ...] = ()
 
     @property
     def checks(self) -> tuple[str, ...]:

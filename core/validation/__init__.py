@@ -5,10 +5,11 @@ Two steps, one module each:
 1. :mod:`~junheng.validation.schema` — JSON Schema (draft 2020-12) of the
    engine's registry (core fields plus its plugins' fields), every error a
    located Chinese :class:`~junheng.issues.DataIssue`;
-2. :mod:`~junheng.validation.rules` — what the schema cannot say: across records
-   (duplicate ids, missing central schools, county mismatches) and per record
-   (stage blocks against ``school_type``, implausible values, fields the ruleset
-   needs), each rule written once over whole columns.
+2. :mod:`~junheng.validation.across` and :mod:`~junheng.validation.rules` — what
+   the schema cannot say: across records (duplicate ids, missing central schools,
+   county mismatches) and per record (stage blocks against ``school_type``,
+   implausible values, fields the ruleset needs), each rule written once over
+   whole columns.
 
 Used by ``Engine.load`` / ``Engine.validate`` (and through them the CLI and the
 API). The module-level functions without a registry check against the core
@@ -26,10 +27,10 @@ from ..domain import STAGE_BLOCKS
 from ..issues import DataIssue
 from ..readers import ReadResult, read_county, read_schools
 from ..registry import Registry
+from .across import cross_record_issues
 from .rules import (
     AREA_PER_STUDENT_LIMIT,
     EQUIPMENT_PER_STUDENT_LIMIT,
-    cross_record_issues,
     finance_issues,
     head_keys,
     missing_fields,

@@ -1,15 +1,51 @@
 """Chongqing: qualified county (义务教育均衡发展合格县督导评估).
 
 A built-in provincial plugin, registered through the ``junheng`` entry-point group
-like any third-party plugin and using only the public hook API.
+like any third-party plugin and using only the public hook API. It contributes the
+ruleset ``chongqing.qualified`` and the county facts its vetoes and tasks read
+(source 003 三、一票否决; 主要任务1).
 """
 
 from importlib import resources
 
 from junheng import hookimpl
 
+COUNTY_FIELDS = {
+    "vetoes.education_funds_diverted": {
+        "type": "boolean",
+        "title": "挤占截留挪用教育经费",
+        "description": "Education funds were diverted, withheld or misappropriated.",
+    },
+    "vetoes.enrolment_below_pujiu_standard": {
+        "type": "boolean",
+        "title": "入学率或辍学率未达“普九”验收标准",
+        "description": "The enrolment rate of school-age children or the dropout rate of "
+        "enrolled students has fallen below the acceptance standard of universal nine-year "
+        "compulsory education (普九).",
+    },
+    "items.urban_education_fee_fully_used": {
+        "type": "boolean",
+        "title": "城市教育费附加足额用于教育",
+        "description": "Urban education surcharge fully used for education.",
+    },
+}
+
 
 @hookimpl
 def junheng_rulesets():
-    folder = resources.files("junheng.rulesets").joinpath("chongqing")
-    return [folder.joinpath("qualified.toml")]
+    return [resources.files("junheng.rulesets").joinpath("chongqing", "qualified.toml")]
+
+
+@hookimpl
+def junheng_schema_extensions():
+    return {"county": COUNTY_FIELDS}
+
+
+@hookimpl
+def junheng_sample(county):
+    """青溪县 under Chongqing's rules: no funds diverted, enrolment at the 普九 standard,
+    the urban education surcharge fully used."""
+    county.setdefault("vetoes", {}).update(
+        education_funds_diverted=False, enrolment_below_pujiu_standard=False
+    )
+    county.setdefault("items", {})["urban_education_fee_fully_used"] = True
