@@ -42,31 +42,6 @@ def fmt(x: Any) -> str:
     return format_number(x, significant=True, undefined="未知")
 
 
-class _Substitute(ast.NodeTransformer):
-    """Names replaced by their values; ``prev(x)`` and ``growth(x)`` of a multi-year
-    condition by the values of the year judged."""
-
-    def __init__(self, values: Mapping[str, Any]):
-        self.values = values
-
-    def visit_Call(self, node: ast.Call) -> ast.AST:
-        name = node.func.id if isinstance(node.func, ast.Name) else None
-        arg = (
-            node.args[0].id if len(node.args) == 1 and isinstance(node.args[0], ast.Name) else None
-        )
-        if name in ("prev", "growth") and arg is not None and prev_name(arg) in self.values:
-            previous = self.values[prev_name(arg)]
-            value = previous if name == "prev" else _growth(self.values.get(arg), previous)
-            return ast.copy_location(ast.Name(id=fmt(value), ctx=ast.Load()), node)
-        node.args = [self.visit(a) for a in node.args]
-        return node  # the function name stays a name
-
-    def visit_Name(self, node: ast.Name) -> ast.AST:
-        if node.id in self.values:
-            return ast.copy_location(ast.Name(id=fmt(self.values[node.id]), ctx=node.ctx), node)
-        return node
-
-
 def _growth(current: Any, previous: Any) -> float | None:
     if current is None or previous in (None, 0):
         return None
@@ -74,10 +49,47 @@ def _growth(current: Any, previous: Any) -> float | None:
 
 
 def substitute(formula: str, values: Mapping[str, Any]) -> str:
-    """The formula with each name replaced by its value (``*`` shown as ×)."""
+    """The formula with each name replaced by its value (``*`` shown as ×), the rest of
+    the text as the rule wrote it; in a multi-year condition ``prev(x)`` and ``growth(x)``
+    are replaced by the values of the year judged (``x@prev`` in ``values``)."""
     tree = ast.parse(formula, mode="eval")
-    text = ast.unparse(_Substitute(values).visit(tree))
+    spans: list[tuple[int, int, str]] = []  # character offsets in the (one-line) text
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            skip.add(id(node.func))
+            arg = node.args[0] if len(node.args) == 1 else None
+            if node.func.id in ("prev", "growth") and isinstance(arg, ast.Name):
+                previous = prev_name(arg.id)
+                if previous in values:
+                    skip.add(id(arg))
+                    value = values[previous]
+                    if node.func.id == "growth":
+                        value = _growth(values.get(arg.id), value)
+                    spans.append((_offset(formula, node), _end(formula, node), fmt(value)))
+        elif isinstance(node, ast.Name) and node.id in values:
+            spans.append((_offset(formula, node), _end(formula, node), fmt(values[node.id])))
+    text = formula
+    for start, end, shown in sorted(spans, reverse=True):
+        text = text[:start] + shown + text[end:]
     return text.replace(" * ", " × ")
+
+
+def _offset(text: str, node: ast.AST) -> int:
+    return _position(text, node.lineno, node.col_offset)
+
+
+def _end(text: str, node: ast.AST) -> int:
+    return _position(text, node.end_lineno, node.end_col_offset)
+
+
+def _position(text: str, line: int, col: int) -> int:
+    """A character offset from ast's (line, UTF-8 byte column)."""
+    lines = text.split("\n")
+    before = sum(len(x) + 1 for x in lines[: line - 1])
+    return before + len(lines[line - 1].encode("utf-8")[:col].decode("utf-8"))
 
 
 def _equals(*parts: str) -> str:
@@ -248,7 +260,9 @@ def explain_county(
         if formula is not None:
             step["formula"] = formula.text
         if formula is not None and crit.kind != "multi_year":
-            step["inputs"] = {n: table.value(n, c) for n in sorted(formula.names)}
+            step["inputs"] = {
+                n: _yes_no(names, n, table.value(n, c)) for n in sorted(formula.names)
+            }
             if names is not None:
                 step["labels"] = {n: names.label(n, rs) for n in sorted(formula.names)}
         if crit.kind == "schools":
@@ -304,13 +318,11 @@ def explain_county(
                 step["chain"] = f"未达到 {fmt(crit.value)} 所 {MARK[met]}"
             else:
                 step["chain"] = f"{crit.detail} {MARK[met]}"
-            if crit.evidence:
-                step["parts"] = list(crit.evidence)
+            step["parts"] = [*crit.evidence, *_multi_year_lines(rs, formula, table, c, names)]
         elif crit.kind == "veto":
             sub = substitute(formula.text, step["inputs"]) if formula is not None else ""
             step["chain"] = f"{sub} → {_VETO_WORDS[crit.status]} {MARK[met]}"
-            if crit.evidence:
-                step["parts"] = list(crit.evidence)
+            step["parts"] = [*crit.evidence, *_multi_year_lines(rs, formula, table, c, names)]
         elif crit.kind == "multi_year":
             rule = rs.multi_year[crit.id]
             step["chain"] = f"{crit.detail} {MARK[met]}"
@@ -332,6 +344,14 @@ def explain_county(
     }
 
 
+def _yes_no(names: Any, name: str, value: float | None) -> Any:
+    """A yes/no field's value as True/False (shown 是/否), other values as they are."""
+    field = names.county_field(name) if names is not None else None
+    if field is not None and field.type == "boolean" and value is not None:
+        return value == 1.0
+    return value
+
+
 def _check_title(rs: Any, check: str) -> str:
     for table in (rs.indicators, rs.school_rules):
         if check in table:
@@ -348,6 +368,20 @@ def _county_formula(rs: Any, crit: Any) -> Any:
     if crit.kind == "multi_year" and crit.id in rs.multi_year:
         return rs.multi_year[crit.id].condition
     return None
+
+
+def _multi_year_lines(rs: Any, formula: Any, table: Any, c: int, names: Any) -> list[str]:
+    """The years of every multi-year rule a county formula reads (``x_years_missed`` …)."""
+    if formula is None:
+        return []
+    lines = []
+    for rid, rule in rs.multi_year.items():
+        if formula.names & {rid, f"{rid}_years_met", f"{rid}_years_missed"}:
+            lines.append(f"{rule.meta.title}（{rid}）：{rule.condition.text}")
+            lines += [
+                f"  {line}" for line in _year_lines(rule, table.multi_year[rid], c, names, rs)
+            ]
+    return lines
 
 
 def _year_lines(rule: Any, trace: Any, c: int, names: Any, rs: Any) -> list[str]:

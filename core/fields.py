@@ -86,6 +86,9 @@ class FieldInfo:
     nullable: bool = False
     required: bool = False
     series: bool = False
+    #: a school-wide quantity split between stages by student share (``x-apportion`` in
+    #: the schema; None: decided by the field's kind, see :func:`junheng.names.is_apportioned`)
+    apportion: bool | None = None
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -358,6 +361,7 @@ def _field(path: str, sub: Mapping[str, Any], *, required: bool, series: bool) -
         nullable=nullable,
         required=required,
         series=series,
+        apportion=sub.get("x-apportion"),
     )
 
 

@@ -13,8 +13,9 @@ School formulas (one value per school × stage unit):
   read from the unit's stage;
 - every numeric or yes/no school-wide field (``sports_area_m2``, ``boarding``),
   quantities apportioned to the stage by student share;
-- ``school_<field>`` for an apportioned field: the whole school's total;
-  ``school_students``, ``school_classes``;
+- ``school_<field>`` for a school-wide field: the whole school's value (for an
+  apportioned quantity, its total before the split); ``school_students``,
+  ``school_classes``;
 - ``stage_primary`` / ``stage_junior`` and ``type_<school type>`` (1 or 0);
 - the ruleset's parameters, indicator ids and school-rule ids.
 
@@ -58,9 +59,12 @@ _NUMERIC = ("number", "integer", "boolean")
 
 def is_apportioned(field: FieldInfo) -> bool:
     """Quantities (areas, money, counts) are split between stages by student share;
-    yes/no flags, sizes, hours and the year are not."""
+    yes/no flags, sizes, hours and the year are not, nor a field whose schema says
+    ``"x-apportion": false`` (a count of kinds, of indicators met …)."""
     if field.type not in ("number", "integer"):
         return False
+    if field.apportion is not None:
+        return field.apportion
     name = field.path
     return not (name.endswith("_min_area_m2") or name.endswith("_hours") or name == "year")
 
@@ -115,7 +119,7 @@ class NameSpace:
     def school_base(self, parameters: Iterable[str] = ()) -> set[str]:
         """Names of the record and the units step, plus ``parameters``."""
         names = set(self.stage_fields) | set(self.wide_fields)
-        names |= {f"school_{f}" for f in self.apportioned}
+        names |= {f"school_{f}" for f in self.wide_fields}
         names |= set(SCHOOL_COMPUTED)
         names |= {f"type_{t}" for t in SCHOOL_TYPES}
         return names | set(parameters)
@@ -125,7 +129,7 @@ class NameSpace:
         known = set(self.stage_fields) | set(self.wide_fields)
         out: set[str] = set()
         for name in _school_formula_names(ruleset):
-            if name.startswith("school_") and name.removeprefix("school_") in self.apportioned:
+            if name.startswith("school_") and name.removeprefix("school_") in self.wide_fields:
                 name = name.removeprefix("school_")
             elif name in ("school_students", "school_classes"):
                 name = name.removeprefix("school_")

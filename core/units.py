@@ -110,8 +110,7 @@ def build_units(
             cols[f] = stage_cols[s][f][sel]
         for f, col in wide.items():
             cols[f] = col[sel] * share if f in apportioned else col[sel]
-            if f in apportioned:
-                cols[f"school_{f}"] = col[sel]  # whole-school total, for school-level rules
+            cols[f"school_{f}"] = col[sel]  # the whole school's value, for school-level rules
         cols["school_students"] = school_students[sel]
         cols["school_classes"] = school_classes[sel]
         parts.append(cols)
@@ -238,5 +237,5 @@ def _fold(
     for f in ("school_students", "school_classes"):
         np.add.at(cols[f], dst_a, cols[f][src_a])
     for f in wide_fields:
-        if f"school_{f}" in cols:
+        if f in apportioned and f"school_{f}" in cols:
             np.add.at(cols[f"school_{f}"], dst_a, np.nan_to_num(cols[f"school_{f}"][src_a]))

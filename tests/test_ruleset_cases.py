@@ -30,7 +30,16 @@ def test_cases_exist_for_every_builtin_ruleset(engine):
 
 def test_plain_pytest_collects_every_case_file_once():
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(ROOT),
+        ],
         capture_output=True,
         text=True,
         timeout=120,

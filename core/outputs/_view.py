@@ -181,6 +181,11 @@ def _f(x: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def explained(c: Criterion) -> str:
+    """The criterion's detail and the facts behind it, as one line of text."""
+    return "；".join([c.detail, *c.evidence]) if c.evidence else c.detail
+
+
 def criterion_value(c: Criterion) -> str:
     if c.value is None:
         return "—"

@@ -64,7 +64,7 @@ def render(report: Report) -> bytes:
                         v.KIND_TITLES.get(c.kind, c.kind),
                         v.criterion_value(c),
                         v.criterion_limit(c),
-                        c.detail,
+                        v.explained(c),
                         c.source,
                     )
                     for c in county.failed_criteria
@@ -75,7 +75,10 @@ def render(report: Report) -> bytes:
             lines += ["### 一票否决", ""]
             lines += _table(
                 ("否决情形", "结论", "说明", "依据"),
-                ((c.title, v.VETO_STATUS_TITLES[c.status], c.detail, c.source) for c in vetoes),
+                (
+                    (c.title, v.VETO_STATUS_TITLES[c.status], v.explained(c), c.source)
+                    for c in vetoes
+                ),
             )
         for g in county.groups:
             lines += [

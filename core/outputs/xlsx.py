@@ -11,7 +11,8 @@ Sheets, in the order a county inspection office works through them:
   完成时限 columns for the office to fill in;
 * **差异系数** — every indicator's county mean, SD and CV against its limit;
 * **评分表** — the score sheet (评分自查表), points per node;
-* **未评估项目**, **数据问题** — what could not be judged and why.
+* **未评估项目**, **数据问题** — what could not be judged and why;
+* one sheet per plugin report section (e.g. Jiangxi's 各股室整改任务), titled as it is.
 
 The workbook is built in memory and returned as bytes (the caller writes it atomically).
 """
@@ -99,6 +100,8 @@ def render(report: Report) -> bytes:
     _score(wb.create_sheet("评分表"), report, st)
     _not_evaluated(wb.create_sheet("未评估项目"), report, st)
     _issues(wb.create_sheet("数据问题"), report, st)
+    for sec in v.sections(report):
+        _section(wb, sec, st)
     wb.properties.title = f"{report.ruleset.title} 整改台账"
     wb.properties.creator = f"junheng {report.provenance.get('engine_version', '')}".strip()
     buf = io.BytesIO()
@@ -159,7 +162,7 @@ def _summary(ws, report: Report, st) -> None:
                 v.stage_title(c.stage),
                 c.value,
                 v.criterion_limit(c),
-                c.detail,
+                v.explained(c),
                 c.source,
                 c.owner or v.NO_OWNER,
             )
@@ -457,3 +460,29 @@ def _issues(ws, report: Report, st) -> None:
         )
         for col, val in enumerate(values, start=1):
             ws.cell(row=row, column=col, value=val).alignment = st["wrap"]
+
+
+_SHEET_TITLE_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+
+def _section(wb, sec: dict[str, Any], st) -> None:
+    """A plugin's report section as a sheet: its title, note, column headings and rows."""
+    title = str(sec["title"] or sec["id"]).translate(_SHEET_TITLE_FORBIDDEN)[:31] or "章节"
+    taken = {ws.title for ws in wb.worksheets}
+    base, n = title, 2
+    while title in taken:
+        suffix = f"({n})"
+        title, n = base[: 31 - len(suffix)] + suffix, n + 1
+    ws = wb.create_sheet(title)
+    ws["A1"] = sec["title"]
+    ws["A1"].font = st["title"]
+    ws["A2"] = f"由插件 {sec['plugin']} 提供" + (f"：{sec['note']}" if sec["note"] else "")
+    row = 4
+    if sec["columns"]:
+        _header(ws, row, sec["columns"], st)
+    for cells in sec["rows"]:
+        row += 1
+        for col, value in enumerate(cells, start=1):
+            cell = ws.cell(row=row, column=col, value=value)
+            cell.border = st["border"]
+            cell.alignment = st["wrap"]

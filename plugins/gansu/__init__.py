@@ -23,6 +23,7 @@ SCHOOL_FIELDS = {
         "(核心指标, 甘肃省义务教育学校办学基本标准督导评估细则) the school meets, as judged on "
         "the provincial inspection form.",
         "x-unit": "项",
+        "x-apportion": False,
         "minimum": 0,
         "maximum": 12,
     },
@@ -32,6 +33,7 @@ SCHOOL_FIELDS = {
         "description": "Number of the Gansu school basic standard's 28 ordinary indicators "
         "(普通指标) the school meets.",
         "x-unit": "项",
+        "x-apportion": False,
         "minimum": 0,
         "maximum": 28,
     },
