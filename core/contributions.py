@@ -48,7 +48,7 @@ CONTRIBUTION_KINDS = (
 class Discovered:
     registry: Registry
     problems: list[PluginProblem]
-    #: plugin → kind → what it contributed (``"rulesets": ["gansu.basic"]`` …)
+    #: plugin → kind → what it contributed (``"rulesets": ["national.quality.2017"]`` …)
     contributions: dict[str, dict[str, list[str]]]
 
 

@@ -174,7 +174,7 @@ def junheng_report_sections(report: Any, engine: Any) -> Any:
 
     A section is a dict::
 
-        {"id": "jiangxi.owners",            # unique, lower-case, dotted
+        {"id": "myprovince.owners",         # unique, lower-case, dotted
          "title": "各股室整改任务",           # Chinese heading
          "columns": ["股室", "未达标项"],      # optional: column headings
          "rows": [["教育股", 2], ...],        # list of rows: lists (matching

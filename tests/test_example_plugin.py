@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import shutil
-import site
 import subprocess
 import sys
-import venv
 from pathlib import Path
 
 import pytest
+from venvs import Venv, explain
 
 from junheng import Engine
 from junheng.testing import check_case, load_case
@@ -40,10 +38,7 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: int = 300):
     )
 
 
-def _explain(proc: subprocess.CompletedProcess) -> str:
-    return (
-        f"$ {' '.join(map(str, proc.args))}\nexit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
-    )
+_explain = explain
 
 
 # -- in process: the example's ruleset and its hand-worked case ----------------------
@@ -109,69 +104,14 @@ def example_venv(tmp_path_factory):
             "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache"
         ),
     )
-    env_dir = root / "venv"
-    # The test interpreter's pip is visible through --system-site-packages; only
-    # without one does the venv need its own (ensurepip, bundled, offline).
-    has_pip = importlib.util.find_spec("pip") is not None
-    try:
-        venv.EnvBuilder(system_site_packages=False, with_pip=not has_pip, clear=True).create(
-            env_dir
-        )
-    except Exception as exc:  # no venv/ensurepip module, read-only tmp, ...
-        pytest.skip(f"cannot create a virtual environment here: {exc!r}")
-    bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
-    python = bindir / ("python.exe" if os.name == "nt" else "python")
-    if not python.exists():
-        pytest.skip(f"virtual environment has no interpreter at {python}")
-    # Make the *test interpreter's* packages visible (the junheng under test, its
-    # dependencies, pip/setuptools/wheel) — not the base Python's, which may hold
-    # another junheng or none. addsitedir also runs their .pth files (editable installs).
-    site_dirs = [d for d in site.getsitepackages() if Path(d).is_dir()]
-    venv_site = Path(
-        subprocess.run(
-            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    )
-    (venv_site / "_junheng_test_parent.pth").write_text(
-        "".join(f"import site; site.addsitedir({d!r})\n" for d in site_dirs), "utf-8"
-    )
-
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    env.update(
-        VIRTUAL_ENV=str(env_dir),
-        PATH=str(bindir) + os.pathsep + env.get("PATH", ""),
-        PIP_NO_INDEX="1",
-        PIP_DISABLE_PIP_VERSION_CHECK="1",
-        PYTHONIOENCODING="utf-8",
-        PYTHONDONTWRITEBYTECODE="1",
-        COLUMNS="250",  # rich tables: no truncated ids
-    )
-    install = _run(
-        [str(python), "-m", "pip", "install", "--no-build-isolation", "--no-deps", str(src)],
-        cwd=root,
-        env=env,
-    )
-    assert install.returncode == 0, (
-        "pip could not build/install the example (the build needs setuptools>=61 and wheel "
-        "importable by the test interpreter: pip install -e '.[test]')\n" + _explain(install)
-    )
-    seen = _run([str(python), "-c", "import junheng; print(junheng.__file__)"], cwd=root, env=env)
-    assert Path(seen.stdout.strip()) == Path(sys.modules["junheng"].__file__), (
-        "the venv must use the junheng under test\n" + _explain(seen)
-    )
-    return {"python": python, "env": env, "root": root}
+    env = Venv(root)
+    env.install(src)
+    return {"python": env.python, "env": env.env, "root": root, "venv": env}
 
 
 def _junheng(venv_info, *args: str):
     """The venv's junheng: its interpreter running the junheng package it sees."""
-    return _run(
-        [str(venv_info["python"]), "-m", "junheng", *args],
-        cwd=venv_info["root"],
-        env=venv_info["env"],
-    )
+    return venv_info["venv"].junheng(*args)
 
 
 def test_installed_plugin_is_listed_and_evaluates(example_venv):
@@ -244,3 +184,8 @@ def test_installed_plugin_resolved_origin_and_own_cases(example_venv):
         env=example_venv["env"],
     )
     assert tests.returncode == 0, _explain(tests)
+    # the hand-worked case file is a test of its own, collected by junheng's pytest plugin
+    cases = list(
+        (example_venv["root"] / "junheng-example-province" / "tests" / "cases").rglob("*.toml")
+    )
+    assert f"{len(cases) + 1} passed" in tests.stdout, _explain(tests)

@@ -75,10 +75,11 @@ def register(subparsers: Any) -> None:
 
     p = subparsers.add_parser(
         "sample",
-        help="复制内置示例县数据 (copy the bundled sample county)",
+        help="写出内置示例县数据 (write the bundled sample county)",
         description=(
-            "把内置示例县的 schools.json 和 county.json 复制到指定目录。\n"
-            "Copy the bundled sample county's inputs (schools.json, county.json) into DIR."
+            "把内置示例县的 schools.json 和 county.json（含已安装各省插件的字段）写入指定目录。\n"
+            "Write the bundled sample county's inputs (schools.json, county.json), with the\n"
+            "fields of every installed province plugin, into DIR."
         ),
     )
     p.add_argument(

@@ -12,7 +12,7 @@ Sheets, in the order a county inspection office works through them:
 * **差异系数** — every indicator's county mean, SD and CV against its limit;
 * **评分表** — the score sheet (评分自查表), points per node;
 * **未评估项目**, **数据问题** — what could not be judged and why;
-* one sheet per plugin report section (e.g. Jiangxi's 各股室整改任务), titled as it is.
+* one sheet per plugin report section (e.g. a province's 各股室整改任务), titled as it is.
 
 The workbook is built in memory and returned as bytes (the caller writes it atomically).
 """

@@ -3,9 +3,9 @@
 Every bound a later step relies on is checked here, before anything else sees
 the data (SECURITY.md): file size, UTF-8, value count and nesting (walked
 iteratively), finite numbers. Structure errors are reported all at once, each
-at its JSON path with jsonschema's most relevant message
-(:func:`jsonschema.exceptions.best_match` inside ``oneOf`` alternatives:
-``$.parameters.p.value.primary: '4.2' is not of type 'number'``).
+at its JSON path; inside ``oneOf`` alternatives, the error of the alternative
+the value came closest to (``$.parameters.p.value.primary: '4.2' is not of type
+'number'``, not "… is not valid under any of the given schemas").
 """
 
 from __future__ import annotations
@@ -163,9 +163,12 @@ def check_structure(data: Mapping[str, Any], name: str, *, partial: bool | None 
 
 
 def _relevant(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
-    """For a ``oneOf``/``anyOf`` failure, the deepest most relevant sub-error."""
+    """For a ``oneOf``/``anyOf`` failure, the alternative the value came closest to: the
+    sub-errors that reach deepest into the value (the alternative whose shape it has),
+    and among them jsonschema's :func:`~jsonschema.exceptions.best_match`."""
     while error.context:
-        best = best_match(error.context)
+        deepest = max(len(e.absolute_path) for e in error.context)
+        best = best_match(e for e in error.context if len(e.absolute_path) == deepest)
         if best is None or best is error:
             break
         error = best

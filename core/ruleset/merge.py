@@ -32,7 +32,7 @@ def merge(parent: Mapping[str, Any], child: Mapping[str, Any], child_name: str) 
     """Overlay ``child`` on ``parent``: rule tables merge per rule and per key; ``remove`` drops rules.
 
     Each rule remembers the file that last touched it in ``_origin`` and, per key,
-    the file that gave the value in ``_origins`` (``{"threshold": "jiangxi/quality.toml",
+    the file that gave the value in ``_origins`` (``{"threshold": "myprovince/quality.toml",
     "formula": "national/quality-2017.toml", ...}``).
     """
     out = copy.deepcopy(dict(parent))
