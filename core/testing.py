@@ -146,6 +146,13 @@ class _CaseRulesets:
 def _close(actual: Any, expected: Any, tol: float) -> bool:
     if expected == NONE:
         return actual is None
+    if isinstance(expected, list):  # e.g. a criterion's evidence sentences
+        actual = list(actual) if isinstance(actual, (list, tuple)) else actual
+        return (
+            isinstance(actual, list)
+            and len(actual) == len(expected)
+            and all(_close(a, e, tol) for a, e in zip(actual, expected, strict=True))
+        )
     if isinstance(expected, bool) or expected is None or isinstance(expected, str):
         return actual == expected
     if actual is None:

@@ -41,6 +41,8 @@ def junheng_report_sections(report):
             tasks.setdefault(owner, [0, 0, []])[2].append(c.title)
         for owner, (checks, schools, items) in sorted(tasks.items()):
             rows.append([county.county_code, owner, checks, schools, "；".join(items)])
+    if not rows:  # nothing to rectify: no section
+        return None
     return [
         {
             "id": "jiangxi.owners",
