@@ -35,7 +35,7 @@ from .readers import ReadResult, read_county, read_schools
 from .results import Report
 from .ruleset import MAX_EXTENDS_DEPTH, Ruleset, RulesetError, build_ruleset, strip_origin
 from .sections import checked_sections
-from .validation import validate
+from .validation import missing_field_issues, validate
 
 __all__ = ["Engine", "RulesetInfo", "ruleset_hash"]
 
@@ -235,11 +235,8 @@ class Engine:
         and ``columns`` are for callers that validated these very records themselves.
         """
         rs = self.ruleset(ruleset_id)
-        for given in (columns,):
-            if given is not None and given.records is not schools:
-                raise ValueError(
-                    "columns 不是从这份学校记录中提取的 (columns.records is not schools)"
-                )
+        if columns is not None and columns.records is not schools:
+            raise ValueError("columns 不是从这份学校记录中提取的 (columns.records is not schools)")
         recheck = False
         if isinstance(schools, Inputs):
             inputs = schools
@@ -266,8 +263,6 @@ class Engine:
 
     def _missing_fields(self, inputs: Inputs, rs: Ruleset) -> list[DataIssue]:
         """Warnings for fields this ruleset needs that the loaded schools lack."""
-        from .validation import missing_field_issues
-
         read = inputs.school_read
         return missing_field_issues(
             inputs.schools,

@@ -10,7 +10,6 @@ its id. A rule that does not apply to a unit's stage neither passes nor fails it
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,7 @@ from ..formula import as_division, at_least, at_most, kleene_and, truth
 from ..results import SchoolTable
 from ..ruleset import Ruleset
 from ..units import Units
-from .sentences import k_of_n_detail
+from .sentences import k_of_n_details
 
 __all__ = ["school_checks", "stage_array"]
 
@@ -138,11 +137,5 @@ def _k_of_n(rs, rule, met, value, threshold):
     detail = np.full(count.size, None, dtype=object)
     partial = np.nonzero((count < n) & ~np.isnan(m))[0]
     titles = [rs.indicators[i].meta.title for i in rule.indicators]
-    for k in partial.tolist():
-        misses = [
-            (titles[j], rs_arr[j, k])
-            for j in range(n)
-            if ms[j, k] == 0.0 and math.isfinite(rs_arr[j, k])
-        ]
-        detail[k] = k_of_n_detail(n, int(count[k]), misses)
+    detail[partial] = k_of_n_details(titles, count, ms, rs_arr, partial.tolist())
     return count, m, short, detail

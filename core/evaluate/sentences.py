@@ -13,6 +13,8 @@ import ast
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
+
 from ..domain import STAGE_TITLES
 from ..names import NameSpace
 from ..numbers import format_number, format_numbers
@@ -20,7 +22,7 @@ from ..numbers import format_number, format_numbers
 __all__ = [
     "cv_detail",
     "item_detail",
-    "k_of_n_detail",
+    "k_of_n_details",
     "multi_year_detail",
     "part_words",
     "schools_detail",
@@ -41,10 +43,28 @@ def fmt_all(values: Any) -> list[str]:
     return format_numbers(values, grouping=False, undefined="无法计算")
 
 
-def k_of_n_detail(n: int, count: int, misses: Sequence[tuple[str, float]]) -> str:
-    """``7项中6项达标；生均教学仪器设备值为要求的86.0%``."""
-    parts = [f"{title}为要求的{ratio * 100:.1f}%" for title, ratio in misses]
-    return f"{n}项中{count}项达标；" + "；".join(parts)
+def k_of_n_details(
+    titles: Sequence[str], count: Any, met: Any, ratio: Any, units: Sequence[int]
+) -> list[str]:
+    """Per unit of ``units``: ``7项中6项达标；生均教学仪器设备值为要求的86.0%`` — how many
+    of the rule's indicators are met (``count``) and how far each unmet one is, as a share
+    of its requirement (``met`` and ``ratio``: indicator × unit).
+
+    The unmet indicators are found on whole columns; only they are formatted (a national
+    batch has tens of thousands of such units, most missing one indicator).
+    """
+    idx = np.asarray(units, dtype=np.intp)
+    n = len(titles)
+    heads = [f"{n}项中{k}项达标；" for k in range(n + 1)]
+    out = [heads[k] for k in np.asarray(count)[idx].astype(int).tolist()]
+    r = np.asarray(ratio, dtype=float)[:, idx]
+    miss = (np.asarray(met)[:, idx] == 0.0) & np.isfinite(r)
+    at, which = np.nonzero(miss.T)  # unit position, indicator: units in order
+    templates = [f"{t}为要求的{{:.1f}}%" for t in titles]
+    parts: list[list[str]] = [[] for _ in out]
+    for k, j, value in zip(at.tolist(), which.tolist(), (r[which, at] * 100).tolist(), strict=True):
+        parts[k].append(templates[j].format(value))
+    return [head + "；".join(p) for head, p in zip(out, parts, strict=True)]
 
 
 def schools_detail(n: int, n_fail: int, n_undef: int) -> str:

@@ -330,7 +330,8 @@ def _clean(
     """
     out = {}
     for key, col in cols.items():
-        col = np.where(col >= 0, col, np.nan)
+        if invalid or (col < 0).any():  # the usual batch: nothing to clean, nothing copied
+            col = np.where(col >= 0, col, np.nan)
         for index in invalid:
             block = records[index].get(stage) if stage else records[index]
             col[index] = _number(block.get(key) if isinstance(block, Mapping) else None)
