@@ -89,6 +89,9 @@ class FieldInfo:
     #: a school-wide quantity split between stages by student share (``x-apportion`` in
     #: the schema; None: decided by the field's kind, see :func:`junheng.names.is_apportioned`)
     apportion: bool | None = None
+    #: a percent whose real values lie far above 1 (``x-typical-minimum``, e.g. 50 for a
+    #: satisfaction rate): a spreadsheet value between 0 and 1 is probably a fraction
+    typical_minimum: float | None = None
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -362,6 +365,7 @@ def _field(path: str, sub: Mapping[str, Any], *, required: bool, series: bool) -
         required=required,
         series=series,
         apportion=sub.get("x-apportion"),
+        typical_minimum=sub.get("x-typical-minimum"),
     )
 
 

@@ -26,6 +26,7 @@ Codes in use (stable; extend, do not rename):
 ``duplicate_key``     a JSON object repeats a key
 ``ragged_row``        a CSV/XLSX row has values beyond the header's last column
 ``formula``           an XLSX formula cell without a cached result
+``fraction_percent``  a percent field holding a value between 0 and 1 (warning)
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ One module per job:
 
 - :mod:`~junheng.readers.source` — the result type, the issue collector, file checks;
 - :mod:`~junheng.readers.json` — JSON files (strict parsing, records as they are);
-- :mod:`~junheng.readers.spreadsheet` — CSV/XLSX bytes to rows (encodings, zip checks);
+- :mod:`~junheng.readers.spreadsheet` — CSV/XLSX bytes to rows (encodings, formats, sheets);
+- :mod:`~junheng.readers.xlsx_scan` — an XLSX counted before openpyxl opens it (bounds);
 - :mod:`~junheng.readers.table` — school tables (one school per row);
 - :mod:`~junheng.readers.county_form` — the two-column county form;
 - :mod:`~junheng.readers.cells` — one cell to one JSON value.
@@ -41,7 +42,11 @@ from .source import (
     DUPLICATE_KEY_CHECK_BYTES,
     MAX_INPUT_BYTES,
     MAX_XLSX_BYTES,
+    MAX_XLSX_CELLS,
+    MAX_XLSX_COLUMNS,
     MAX_XLSX_MEMBERS,
+    MAX_XLSX_ROWS,
+    MAX_XLSX_STRINGS,
     MAX_XLSX_UNCOMPRESSED_BYTES,
     Limits,
     ReadContext,
@@ -61,7 +66,11 @@ __all__ = [
     "DUPLICATE_KEY_CHECK_BYTES",
     "MAX_INPUT_BYTES",
     "MAX_XLSX_BYTES",
+    "MAX_XLSX_CELLS",
+    "MAX_XLSX_COLUMNS",
     "MAX_XLSX_MEMBERS",
+    "MAX_XLSX_ROWS",
+    "MAX_XLSX_STRINGS",
     "MAX_XLSX_UNCOMPRESSED_BYTES",
     "Limits",
     "ReadResult",
@@ -83,6 +92,10 @@ def limits() -> Limits:
         xlsx_bytes=MAX_XLSX_BYTES,
         xlsx_uncompressed_bytes=MAX_XLSX_UNCOMPRESSED_BYTES,
         xlsx_members=MAX_XLSX_MEMBERS,
+        xlsx_strings=MAX_XLSX_STRINGS,
+        xlsx_rows=MAX_XLSX_ROWS,
+        xlsx_cells=MAX_XLSX_CELLS,
+        xlsx_columns=MAX_XLSX_COLUMNS,
         duplicate_key_check_bytes=DUPLICATE_KEY_CHECK_BYTES,
     )
 

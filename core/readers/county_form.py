@@ -15,7 +15,7 @@ from typing import Any
 
 from ..fields import FieldCatalogue, FieldInfo
 from .cells import CellError, cell_text, convert, is_blank, norm
-from .source import ReadContext, ReadResult, Row, failed
+from .source import ReadContext, ReadResult, Row, check_fraction, failed
 from .table import set_path
 
 __all__ = ["county_from_table"]
@@ -81,6 +81,7 @@ def county_from_table(rows: list[Row], ctx: ReadContext) -> ReadResult:
         except CellError as exc:
             ctx.unreadable(exc.code, exc.problem, value, field, row=row_number, field=shown)
             continue
+        check_fraction(ctx, converted, value, field, row=row_number, field=shown)
         field_rows[shown] = row_number
         if year is not None:
             finance.setdefault(year, {"year": year})[field.parts[-1]] = converted

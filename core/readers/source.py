@@ -23,12 +23,17 @@ __all__ = [
     "DUPLICATE_KEY_CHECK_BYTES",
     "MAX_INPUT_BYTES",
     "MAX_XLSX_BYTES",
+    "MAX_XLSX_CELLS",
+    "MAX_XLSX_COLUMNS",
     "MAX_XLSX_MEMBERS",
+    "MAX_XLSX_ROWS",
+    "MAX_XLSX_STRINGS",
     "MAX_XLSX_UNCOMPRESSED_BYTES",
     "Limits",
     "ReadContext",
     "ReadResult",
     "Row",
+    "check_fraction",
     "decode_text",
     "failed",
     "file_sha256",
@@ -47,6 +52,13 @@ MAX_INPUT_BYTES = 1 << 30
 MAX_XLSX_BYTES = 256 << 20
 MAX_XLSX_UNCOMPRESSED_BYTES = 1 << 30
 MAX_XLSX_MEMBERS = 10_000
+#: XLSX contents, counted before openpyxl builds anything: shared strings, rows and
+#: cells of a sheet (cells as openpyxl materialises them, every row padded to its last
+#: cell), columns (Excel's own maximum)
+MAX_XLSX_STRINGS = 2_000_000
+MAX_XLSX_ROWS = 1_048_576
+MAX_XLSX_CELLS = 20_000_000
+MAX_XLSX_COLUMNS = 16_384
 #: JSON files up to this size are parsed by the standard library with a check
 #: for duplicate keys in an object; larger ones by orjson (several times faster),
 #: where the last of duplicated keys wins unreported
@@ -62,6 +74,10 @@ class Limits:
     xlsx_bytes: int = MAX_XLSX_BYTES
     xlsx_uncompressed_bytes: int = MAX_XLSX_UNCOMPRESSED_BYTES
     xlsx_members: int = MAX_XLSX_MEMBERS
+    xlsx_strings: int = MAX_XLSX_STRINGS
+    xlsx_rows: int = MAX_XLSX_ROWS
+    xlsx_cells: int = MAX_XLSX_CELLS
+    xlsx_columns: int = MAX_XLSX_COLUMNS
     duplicate_key_check_bytes: int = DUPLICATE_KEY_CHECK_BYTES
 
 
@@ -141,6 +157,28 @@ class ReadContext:
             field_title=info.title,
             found=raw if isinstance(raw, (str, int, float, bool)) else str(raw),
             expected=info.expected_text(),
+            **kw,
+        )
+
+
+def check_fraction(ctx: ReadContext, value: Any, raw: Any, info: FieldInfo, **kw: Any) -> None:
+    """Warn when a percent field usually far above 1 holds a value between 0 and 1 that was
+    not a percent-formatted cell: 0.886 typed for 88.6 % would silently fail a rule."""
+    from .cells import Percent
+
+    if (
+        info.typical_minimum is not None
+        and isinstance(value, (int, float))
+        and 0 < value <= 1
+        and not isinstance(raw, Percent)
+    ):
+        ctx.warning(
+            "fraction_percent",
+            f"值 {value} 是百分数字段，却在 0 到 1 之间：可能填的是比例（如 0.886 表示 88.6%）。"
+            f"请填写百分数（{round(value * 100, 10):g}），或在 Excel 中把单元格设为百分比格式。",
+            field_title=info.title,
+            found=value,
+            expected=f"百分数，通常不低于 {info.typical_minimum:g}",
             **kw,
         )
 

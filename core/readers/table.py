@@ -16,7 +16,7 @@ from typing import Any
 
 from ..fields import FieldCatalogue, FieldInfo
 from .cells import CellError, cell_text, convert, is_blank
-from .source import ReadContext, ReadResult, Row, failed
+from .source import ReadContext, ReadResult, Row, check_fraction, failed
 from .spreadsheet import column_letter
 
 __all__ = ["schools_from_table", "set_path"]
@@ -71,6 +71,9 @@ def schools_from_table(rows: list[Row], ctx: ReadContext) -> ReadResult:
                     field=field.path,
                 )
                 continue
+            check_fraction(
+                ctx, value, raw, field, row=row_number, record_id=record_id, field=field.path
+            )
             set_path(record, field.parts, value)
         records.append(record)
         record_rows.append(row_number)

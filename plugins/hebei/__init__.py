@@ -18,6 +18,7 @@ COUNTY_FIELDS = {
         "description": "Junior annual consolidation rate of enrolled students (one school "
         "year), as opposed to the 3-year rate.",
         "x-unit": "%",
+        "x-typical-minimum": 50,
         "minimum": 0,
         "maximum": 100,
     },
