@@ -27,6 +27,8 @@ Codes in use (stable; extend, do not rename):
 ``ragged_row``        a CSV/XLSX row has values beyond the header's last column
 ``formula``           an XLSX formula cell without a cached result
 ``fraction_percent``  a percent field holding a value between 0 and 1 (warning)
+``sheet_chosen``      the XLSX sheet read is not the first visible one (warning)
+``hidden_rows``       XLSX rows hidden in Excel hold data, read like the others (warning)
 """
 
 from __future__ import annotations
