@@ -13,25 +13,32 @@ exit 2); any other exception exits 3 with a short message (set
 Exit status (CONTRACT.md): 0 success / every county passes; 1 some county does
 not pass; 2 bad input or usage (argparse usage errors included), or an output
 file that cannot be written (disk full, no permission, a path through a file);
-3 internal error, or a plugin failing where the ruleset needs it (the message
-names the plugin); 130 interrupted (Ctrl-C). Reports are written atomically, so
-an error or an interruption never leaves a half-written file.
+3 internal error (a bug in junheng); 4 a plugin the ruleset needs failed (the
+message names the plugin); 130 interrupted (Ctrl-C), 128 + signal for SIGTERM /
+SIGHUP; 141 standard output closed by its reader (quiet). Reports are written
+atomically, so an error or an interruption never leaves a half-written file.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 
 from junheng import __version__
 from junheng.cli._common import (
+    EXIT_BROKEN_PIPE,
     EXIT_INPUT,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
+    EXIT_PLUGIN,
+    UsageError,
     err_console,
     print_issues,
 )
@@ -72,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
                 "均衡 junheng：县域义务教育均衡发展督导评估规则引擎。\n"
                 "Rules engine for county compulsory-education balance inspections."
             ),
-            epilog="退出码 (exit status): 0 通过/无错误, 1 未通过, 2 输入或用法错误, 3 内部错误",
+            epilog="退出码 (exit status): 0 通过/无错误, 1 未通过, 2 输入或用法错误, 3 内部错误, 4 插件出错",
             formatter_class=HelpFormatter,
             add_help=False,
         )
@@ -105,6 +112,33 @@ class _SubParser(argparse.ArgumentParser):
         new_parser(self)
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like Ctrl-C, so no half-written file stays."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def _signals_as_exceptions():
+    """SIGTERM and SIGHUP handled like SIGINT while a command runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {sig: signal.signal(sig, _terminate) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (never raises on user data)."""
     parser = build_parser()
@@ -117,20 +151,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_INPUT
     try:
-        return int(handler(args))
+        with _signals_as_exceptions():
+            return int(handler(args))
     except InputError as exc:
         print_issues(exc.issues, err_console)
+        return EXIT_INPUT
+    except UsageError as exc:
+        err_console.print(str(exc), markup=False)
         return EXIT_INPUT
     except KeyboardInterrupt:
         err_console.print("已中断 (interrupted)；没有留下写了一半的文件。", markup=False)
         return EXIT_INTERRUPTED
+    except Terminated as exc:
+        name = signal.Signals(exc.signum).name
+        err_console.print(f"已终止（收到 {name}）；没有留下写了一半的文件。", markup=False)
+        return 128 + exc.signum
+    except BrokenPipeError:  # the reader of standard output went away (| head): quiet
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except PluginError as exc:
         err_console.print(
             f"插件 {exc.plugin} 出错，评估已停止 (plugin failed): {exc.message}\n"
             f"请更新或卸载插件 {exc.plugin}；运行 junheng plugins 查看已安装的插件。",
             markup=False,
         )
-        return EXIT_INTERNAL
+        return EXIT_PLUGIN
     except Exception as exc:
         if os.environ.get("JUNHENG_DEBUG"):
             traceback.print_exc()
@@ -140,3 +185,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             markup=False,
         )
         return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's final flush does not
+    complain about the closed pipe."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)

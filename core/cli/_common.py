@@ -7,6 +7,8 @@ re-exported here for compatibility.
 from __future__ import annotations
 
 import errno
+import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,18 +20,24 @@ from junheng.atomic import atomic_path, atomic_write_bytes
 from junheng.issues import DataIssue, count_issues
 
 __all__ = [
+    "EXIT_BROKEN_PIPE",
     "EXIT_FAILED",
     "EXIT_INPUT",
     "EXIT_INTERNAL",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "EXIT_PLUGIN",
+    "STDOUT",
+    "UsageError",
     "atomic_path",
     "atomic_write_bytes",
     "console",
     "err_console",
     "issue_summary",
     "output_error",
+    "output_path",
     "print_issues",
+    "write_stdout",
 ]
 
 #: evaluated and every county passes / validation found no errors
@@ -38,10 +46,16 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 #: bad input or usage; nothing written
 EXIT_INPUT = 2
-#: unexpected internal error, or a plugin failed where the ruleset needs it
+#: unexpected internal error: a bug in junheng itself
 EXIT_INTERNAL = 3
-#: interrupted (Ctrl-C); nothing half-written is left behind
+#: a plugin the ruleset needs failed (the plugin is named); nothing written
+EXIT_PLUGIN = 4
+#: interrupted (Ctrl-C); nothing half-written is left behind (SIGTERM / SIGHUP: 128 + signal)
 EXIT_INTERRUPTED = 130
+#: the reader of standard output went away (``| head``): quiet, as 128 + SIGPIPE
+EXIT_BROKEN_PIPE = 141
+#: ``--output -``: standard output
+STDOUT = "-"
 
 _ERRNO_WORDS = {
     errno.ENOSPC: "磁盘空间不足",
@@ -97,3 +111,53 @@ def print_issues(issues: Sequence[DataIssue], out: Console | None = None) -> Non
             )
         out.print(table)
     out.print(issue_summary(issues))
+
+
+class UsageError(Exception):
+    """A command line that cannot be carried out as given (a Chinese sentence): exit 2."""
+
+
+def output_path(
+    output: str, default_name: str, inputs: Sequence[str | os.PathLike | None] = ()
+) -> Path | None:
+    """Where a command writes ``output``: None for standard output (``-``); inside an
+    existing folder (or one written with a trailing ``/``) the file ``default_name``.
+    Raises :class:`UsageError` when that is one of the ``inputs`` (the same file, also
+    through a link) — writing there would replace the data with the report."""
+    if output == STDOUT:
+        return None
+    path = Path(output)
+    if output.endswith(("/", os.sep)) or path.is_dir():
+        path = path / default_name
+    for source in inputs:
+        if source is not None and _same_file(path, Path(source)):
+            raise UsageError(
+                f"输出文件 {path} 就是输入文件 {source}：写入会用报告覆盖数据。请换一个输出文件名。"
+            )
+    return path
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def write_stdout(data: bytes) -> None:
+    """Write all of ``data`` to standard output (a short write is written on, never dropped:
+    with ``PYTHONUNBUFFERED=1`` standard output is a raw file). Raises OSError
+    (BrokenPipeError when the reader went away, ENOSPC behind a redirect to a full disk)."""
+    sys.stdout.flush()
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's stand-in)
+        fd = None
+    view = memoryview(data)
+    while view:
+        if fd is None:
+            written = sys.stdout.buffer.write(view)
+            written = len(view) if written is None else written
+        else:
+            written = os.write(fd, view)
+        view = view[written:]

@@ -14,7 +14,10 @@ from junheng.cli._common import (
     atomic_write_bytes,
     console,
     err_console,
+    output_error,
+    output_path,
     print_issues,
+    write_stdout,
 )
 from junheng.issues import count_issues
 from junheng.template import build_template, template_fields
@@ -163,8 +166,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
-    output = Path(args.output)
-    fmt = args.format or ("csv" if output.suffix.lower() == ".csv" else "xlsx")
+    raw = Path(args.output)
+    fmt = args.format or ("csv" if raw.suffix.lower() == ".csv" else "xlsx")
+    output = output_path(args.output, f"学校数据采集表.{fmt}")
     engine, rs = _engine_and_ruleset(args)
     if engine is None:
         return EXIT_INPUT
@@ -172,9 +176,14 @@ def _cmd_template(args: argparse.Namespace) -> int:
     fields = template_fields(required, engine.registry.school_fields)
     data = build_template(fmt, fields)
     try:
+        if output is None:
+            write_stdout(data)
+            return EXIT_OK
         atomic_write_bytes(output, data)
+    except BrokenPipeError:
+        raise
     except OSError as exc:
-        err_console.print(f"无法写入 {output}：{exc.strerror or exc}", markup=False)
+        err_console.print(output_error(output or "标准输出 (stdout)", exc), markup=False)
         return EXIT_INPUT
     console.print(f"已生成模板 (template written): {output}（{len(fields)} 个字段）", markup=False)
     return EXIT_OK
@@ -206,7 +215,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         err_console.print(f"{args.output} 已存在且不是目录 (not a directory)", markup=False)
         return EXIT_INPUT
     except OSError as exc:
-        err_console.print(f"无法写入 {args.output}：{exc.strerror or exc}", markup=False)
+        err_console.print(output_error(args.output, exc), markup=False)
         return EXIT_INPUT
     for path in written:
         console.print(f"已复制 (copied): {path}", markup=False)

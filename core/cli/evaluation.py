@@ -17,6 +17,8 @@ from junheng.cli._common import (
     console,
     err_console,
     output_error,
+    output_path,
+    write_stdout,
 )
 from junheng.cli.progress import steps as progress_steps
 from junheng.engine import Engine
@@ -43,7 +45,12 @@ def register(subparsers: Any) -> None:
         metavar="FORMAT",
         help=f"报告格式 (report format)：{'|'.join(EXTENSIONS)}，或插件提供的格式；默认 json",
     )
-    p.add_argument("--output", "-o", metavar="PATH", help="报告文件；省略时 JSON 输出到标准输出")
+    p.add_argument(
+        "--output",
+        "-o",
+        metavar="PATH",
+        help="报告文件（已有文件夹：写入其中的 report.<格式>；- 为标准输出）；省略时 JSON 输出到标准输出",
+    )
     p.set_defaults(handler=_cmd_evaluate)
 
     p = subparsers.add_parser(
@@ -103,8 +110,17 @@ def _evaluate(args: argparse.Namespace) -> int:
             f"不支持的报告格式 {args.format}（可用：{', '.join(sorted(writers))}）", markup=False
         )
         return EXIT_INPUT
-    if args.format != "json" and not args.output:
-        err_console.print("该格式需要 --output 指定输出文件")
+    writer = writers[args.format]
+    target = None
+    if args.output:
+        target = output_path(args.output, f"report{writer.extension}", (args.schools, args.county))
+        if target is not None and target.suffix.lower() != writer.extension:
+            err_console.print(
+                f"提示：报告格式为 {args.format}，但文件 {target.name} 的扩展名不是 {writer.extension}。",
+                markup=False,
+            )
+    if args.format != "json" and target is None:
+        err_console.print("该格式需要 --output 指定输出文件（标准输出只用于 JSON）", markup=False)
         return EXIT_INPUT
     with progress_steps(err_console, 3) as step:
         step.advance("读取并校验数据")
@@ -115,26 +131,25 @@ def _evaluate(args: argparse.Namespace) -> int:
         report = engine.evaluate(rs.id, inputs)
         step.advance(f"生成 {args.format} 报告")
         write_failed: OSError | None = None
-        if args.output:
+        if target is not None:
             try:
-                write_report(report, args.format, args.output)
+                write_report(report, args.format, target)
             except OSError as exc:
                 write_failed = exc
     for problem in report.provenance.get("plugin_problems", []):
         err_console.print(f"[yellow]插件 {escape(problem)}（评估未受影响）[/]", markup=True)
-    if args.output:
+    if target is not None:
         if write_failed is not None:
-            err_console.print(output_error(args.output, write_failed), markup=False)
+            err_console.print(output_error(target, write_failed), markup=False)
             return EXIT_INPUT
         print_summary(report, err_console)
-        err_console.print(f"报告已写入 {args.output}")
+        err_console.print(f"报告已写入 {target}", markup=False)
     else:
-        import sys
-
         try:
-            sys.stdout.buffer.write(render(report, "json") + b"\n")
-            sys.stdout.flush()
-        except OSError as exc:  # a closed pipe, a full disk behind a redirect
+            write_stdout(render(report, "json") + b"\n")
+        except BrokenPipeError:
+            raise  # the reader went away: a quiet exit (cli.main)
+        except OSError as exc:  # a full disk behind a redirect
             err_console.print(output_error("标准输出 (stdout)", exc), markup=False)
             return EXIT_INPUT
         print_summary(report, err_console)

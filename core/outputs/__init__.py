@@ -17,12 +17,11 @@ format is rendered, so ``import junheng`` and the JSON path stay light.
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
-from ..atomic import atomic_path, atomic_write_bytes
+from ..atomic import atomic_path, atomic_write_bytes, fsync
 from ..registry import Writer
 from ..results import Report
 
@@ -113,8 +112,7 @@ def write_report(report: Report, fmt: str, path: str | Path) -> Path:
     if writer.stream is not None:
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             writer.stream(report, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
+            fsync(fh)
         return Path(path)
     data = writer.render(report)
     atomic_write_bytes(path, data)
