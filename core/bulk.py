@@ -26,7 +26,9 @@ from typing import Any
 import attrs
 import numpy as np
 
-__all__ = ["RecordColumns", "float_columns", "gc_paused", "pluck", "to_floats"]
+from .text import huge_integer
+
+__all__ = ["NumberTooLarge", "RecordColumns", "float_columns", "gc_paused", "pluck", "to_floats"]
 
 
 @contextlib.contextmanager
@@ -66,7 +68,8 @@ def float_columns(
     others' rows are NaN: a stage block only some schools have. Validated records
     hold only numbers (or booleans, read as 1/0) in these fields, so the fast path
     is one C-level conversion of the whole table; any other value makes that
-    column fall back to a per-value conversion in which it reads as NaN.
+    column fall back to a per-value conversion in which it reads as NaN; an integer
+    beyond float range raises :class:`NumberTooLarge`.
     """
     if not keys:
         return {}
@@ -81,7 +84,7 @@ def float_columns(
     rows = [tuple(map(r.get, keys)) for r in records]
     try:
         table = np.array(rows, dtype=float).reshape(len(rows), len(keys))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         columns = list(zip(*rows, strict=True)) if rows else [() for _ in keys]
         return {k: to_floats(c) for k, c in zip(keys, columns, strict=True)}
     return {k: np.ascontiguousarray(table[:, j]) for j, k in enumerate(keys)}
@@ -91,8 +94,17 @@ def to_floats(values: Sequence[Any]) -> np.ndarray:
     """One float64 column from plucked values: None and anything not a number is NaN."""
     try:
         return np.array(values, dtype=float).reshape(len(values))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return np.fromiter((_number(v) for v in values), dtype=float, count=len(values))
+
+
+class NumberTooLarge(ValueError):
+    """An integer beyond float range (``10**400``) where a number is read.
+
+    Never read as NaN or infinity: that would be a silently wrong number. Raised to
+    the caller, which settles it with the exact validator (jsonschema locates the
+    value; the fast backend passes integers of more than 4,300 digits as valid).
+    """
 
 
 def _number(value: Any) -> float:
@@ -100,6 +112,8 @@ def _number(value: Any) -> float:
         return math.nan
     try:
         return float(value)
+    except OverflowError:
+        raise NumberTooLarge(f"数值过大，无法作为数字计算：{huge_integer(value)}") from None
     except (TypeError, ValueError):
         return math.nan
 

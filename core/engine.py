@@ -25,7 +25,7 @@ from typing import Any
 import attrs
 
 from . import __version__
-from .bulk import RecordColumns, gc_paused
+from .bulk import NumberTooLarge, RecordColumns, gc_paused
 from .contributions import discover
 from .discovery import HookCall, PluginError, PluginProblem, call, make_manager
 from .evaluate import evaluate
@@ -35,7 +35,7 @@ from .readers import ReadResult, read_county, read_schools
 from .results import Report
 from .ruleset import MAX_EXTENDS_DEPTH, Ruleset, RulesetError, build_ruleset, strip_origin
 from .sections import checked_sections
-from .validation import missing_field_issues, validate
+from .validation import huge_integer_errors, missing_field_issues, validate
 
 __all__ = ["Engine", "RulesetInfo", "ruleset_hash"]
 
@@ -256,10 +256,23 @@ class Engine:
             issues = [i for i in issues if i.code != "missing_field"]
             issues += self._missing_fields(inputs, rs)
         issues = _drop_irrelevant_missing_fields(issues, inputs.schools, rs)
-        with gc_paused():
-            return self._evaluate(
-                rs, inputs, issues, {**inputs.provenance, **dict(provenance or {})}
+        try:
+            with gc_paused():
+                return self._evaluate(
+                    rs, inputs, issues, {**inputs.provenance, **dict(provenance or {})}
+                )
+        except NumberTooLarge:  # in records validated elsewhere (validate_input=False)
+            read = inputs.school_read
+            errors = huge_integer_errors(
+                inputs.schools,
+                inputs.counties,
+                registry=self.registry,
+                file=read.file if read is not None else None,
+                rows=read.rows if read is not None else None,
             )
+            if not errors:
+                raise
+            raise InputError(errors) from None
 
     def _missing_fields(self, inputs: Inputs, rs: Ruleset) -> list[DataIssue]:
         """Warnings for fields this ruleset needs that the loaded schools lack."""

@@ -22,6 +22,7 @@ from .readers import ReadResult, read_county, read_schools
 from .readers.source import file_sha256
 from .registry import Registry
 from .validation import validate_read
+from .validation.numbers import plain
 
 __all__ = ["Inputs", "check_inputs", "load", "read_inputs"]
 
@@ -135,6 +136,19 @@ def _read(source: Source, kind: str, registry: Registry) -> ReadResult:
         return result
     if isinstance(source, Mapping):
         records = [source]
+    elif isinstance(source, (str, bytes)) or not isinstance(source, Iterable):
+        what = "文本" if isinstance(source, (str, bytes)) else type(source).__name__
+        issue = DataIssue(
+            "error",
+            "parse",
+            f"{'学校' if kind == 'schools' else '县级'}数据应为记录（字典）的列表或文件路径，"
+            f"收到的是{what}。",
+            found=what,
+            expected="an iterable of mappings, or a path",
+        )
+        return ReadResult([], [issue], [], None, "条")
     else:
         records = list(source or [])
+    if kind == "county":  # a handful of records, read value by value: Python numbers
+        records = [plain(r) for r in records]
     return ReadResult(records, [], list(range(1, len(records) + 1)), None, "条")

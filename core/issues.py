@@ -38,9 +38,15 @@ from typing import Any, Literal
 
 import attrs
 
+from .text import huge_integer, printable
+
 Severity = Literal["error", "warning"]
 
 __all__ = ["DataIssue", "InputError", "Severity", "count_issues", "format_location"]
+
+
+def _printable_or_none(text: str | None) -> str | None:
+    return None if text is None else printable(str(text))
 
 
 @attrs.frozen
@@ -52,19 +58,21 @@ class DataIssue:
     the problem concerns the whole file. ``field`` is the English dotted path
     (``primary.students``). ``message`` is a complete Chinese sentence that
     already contains the location; ``detail`` is the same sentence without the
-    location prefix (what a table's "问题" column shows).
+    location prefix (what a table's "问题" column shows). The texts show a character
+    no output can carry (a lone surrogate, a control character) as its escape
+    (``\\u000b``), so every issue prints and serialises.
     """
 
     severity: Severity
     code: str
-    message: str
-    file: str | None = None
+    message: str = attrs.field(converter=printable)
+    file: str | None = attrs.field(default=None, converter=_printable_or_none)
     row: int | None = None
-    record_id: str | None = None
-    field: str | None = None
+    record_id: str | None = attrs.field(default=None, converter=_printable_or_none)
+    field: str | None = attrs.field(default=None, converter=_printable_or_none)
     found: Any = attrs.field(default=None, eq=False, hash=False)
     expected: Any = attrs.field(default=None, eq=False, hash=False)
-    detail: str = ""
+    detail: str = attrs.field(default="", converter=printable)
 
     @property
     def is_error(self) -> bool:
@@ -185,7 +193,11 @@ class InputError(Exception):
 
 
 def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, (bool, int, float, str)):
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
+        return huge_integer(value)  # JSON parsers (orjson, JavaScript) stop at 64 bits
+    if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]

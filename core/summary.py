@@ -140,7 +140,27 @@ def _worst_schools(report: Report, console: Console, worst: int) -> None:
                 ),
             )
         console.print(table)
-    errors = sum(1 for i in report.data_issues if getattr(i, "is_error", False))
-    warnings = len(report.data_issues) - errors
-    if warnings:
-        console.print(f"[yellow]数据提示：{warnings} 条警告，详见报告 data_issues[/]")
+    _warnings(report, console)
+
+
+#: the terminal names at most this many kinds of warning (the report holds them all)
+MAX_WARNING_KINDS = 5
+
+
+def _warnings(report: Report, console: Console) -> None:
+    """The data warnings by kind: how many, and the first one's sentence — not just a count."""
+    kinds: dict[str, list] = {}
+    for issue in report.data_issues:
+        if not getattr(issue, "is_error", False):
+            kinds.setdefault(issue.code, []).append(issue)
+    total = sum(map(len, kinds.values()))
+    if not total:
+        return
+    console.print(f"[yellow]数据提示：{total} 条警告，详见报告 data_issues[/]")
+    ranked = sorted(kinds.items(), key=lambda kv: -len(kv[1]))
+    for _, issues in ranked[:MAX_WARNING_KINDS]:
+        more = f"（共 {len(issues)} 条，同类）" if len(issues) > 1 else ""
+        console.print(f"  · {escape(issues[0].message)}{more}", style="yellow")
+    if len(ranked) > MAX_WARNING_KINDS:
+        rest = sum(len(i) for _, i in ranked[MAX_WARNING_KINDS:])
+        console.print(f"  · 另有 {rest} 条其他警告", style="yellow")

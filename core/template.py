@@ -24,6 +24,7 @@ from typing import Literal
 
 from junheng.fields import FieldCatalogue, FieldInfo, school_fields
 from junheng.numbers import format_number
+from junheng.outputs.cells import put
 
 __all__ = [
     "TEMPLATE_ROWS",
@@ -92,11 +93,11 @@ def xlsx_template_bytes(fields: Sequence[FieldInfo]) -> bytes:
 
     for col, field in enumerate(fields, start=1):
         letter = get_column_letter(col)
-        title = sheet.cell(row=1, column=col, value=field.title)
+        title = put(sheet, 1, col, field.title)
         title.font = Font(bold=True, color="C00000" if field.required else "000000")
         title.fill = title_fill
         title.alignment = Alignment(wrap_text=True, vertical="center")
-        path_cell = sheet.cell(row=2, column=col, value=field.header_row2())
+        path_cell = put(sheet, 2, col, field.header_row2())
         path_cell.font = Font(italic=True, color="595959", size=9)
         path_cell.fill = path_fill
         note = Comment(_note(field), "junheng")
@@ -114,21 +115,21 @@ def xlsx_template_bytes(fields: Sequence[FieldInfo]) -> bytes:
     sheet.row_dimensions[1].height = 30
 
     guide = workbook.create_sheet("填表说明")
-    guide.append(["字段路径 (path)", "中文名称", "单位", "类型", "取值范围/可选值", "必填", "说明"])
-    for cell in guide[1]:
-        cell.font = Font(bold=True)
-    for field in fields:
-        guide.append(
-            [
-                field.path,
-                field.title,
-                field.unit or "",
-                field.type,
-                field.expected_text(),
-                "是" if field.required else "",
-                field.description,
-            ]
+    headings = ("字段路径 (path)", "中文名称", "单位", "类型", "取值范围/可选值", "必填", "说明")
+    for col, heading in enumerate(headings, start=1):
+        put(guide, 1, col, heading).font = Font(bold=True)
+    for row, field in enumerate(fields, start=2):
+        line = (
+            field.path,
+            field.title,
+            field.unit or "",
+            field.type,
+            field.expected_text(),
+            "是" if field.required else "",
+            field.description,
         )
+        for col, value in enumerate(line, start=1):
+            put(guide, row, col, value)
     for letter, width in zip("ABCDEFG", (32, 26, 8, 10, 48, 6, 80), strict=True):
         guide.column_dimensions[letter].width = width
     guide.freeze_panes = "A2"

@@ -16,7 +16,7 @@ ROOT = CORE.parent
 
 #: the pipeline, bottom up: a module may import its own layer and the layers below
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("domain", "numbers", "issues", "atomic", "bulk", "hookspecs", "sample"),
+    ("domain", "numbers", "text", "issues", "atomic", "bulk", "hookspecs", "sample"),
     ("fields", "formula"),
     ("names",),
     ("registry",),

@@ -101,12 +101,12 @@ def print_issues(issues: Sequence[DataIssue], out: Console | None = None) -> Non
         table.add_column("字段", overflow="fold")
         table.add_column("问题", overflow="fold", ratio=1)
         for issue in issues:
-            table.add_row(
+            table.add_row(  # ids and file names are the user's text, never rich markup
                 "[red]错误[/red]" if issue.is_error else "[yellow]警告[/yellow]",
-                issue.file or "",
+                escape(issue.file or ""),
                 "" if issue.row is None else str(issue.row),
-                issue.record_id or "",
-                issue.field or "",
+                escape(issue.record_id or ""),
+                escape(issue.field or ""),
                 escape(issue.detail or issue.message),
             )
         out.print(table)

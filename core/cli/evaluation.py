@@ -200,9 +200,18 @@ def _cmd_rulesets_list(args: argparse.Namespace) -> int:
             unverified = str(engine.ruleset(info.id).unverified_count())
         except RulesetError:
             unverified = "[red]加载失败[/]"
-        table.add_row(info.id, info.title, info.basis, info.extends or "", unverified, info.plugin)
+        table.add_row(
+            *map(escape, (info.id, info.title, info.basis, info.extends or "")),
+            unverified,
+            escape(info.plugin),
+        )
     console.print(table)
     return EXIT_OK
+
+
+def _plain(*texts: str) -> list[str]:
+    """Ruleset text (a local file's, a plugin's) shown as written, never read as rich markup."""
+    return [escape(str(t)) for t in texts]
 
 
 def _cmd_rulesets_show(args: argparse.Namespace) -> int:
@@ -210,11 +219,11 @@ def _cmd_rulesets_show(args: argparse.Namespace) -> int:
     rs = _ruleset(engine, args.ruleset_id)
     if rs is None:
         return EXIT_INPUT
-    console.print(f"[bold]{rs.title}[/]（{rs.id}，版本 {rs.version}）")
-    console.print(f"依据：{rs.basis}")
+    console.print(f"[bold]{escape(rs.title)}[/]（{escape(rs.id)}，版本 {escape(rs.version)}）")
+    console.print(f"依据：{rs.basis}", markup=False)
     if rs.extends:
-        console.print(f"继承：{rs.extends}")
-    console.print(f"文件：{' → '.join(rs.files)}")
+        console.print(f"继承：{rs.extends}", markup=False)
+    console.print(f"文件：{' → '.join(rs.files)}", markup=False)
     table = Table(header_style="bold", show_lines=True)
     for col in ("类别", "编号", "名称", "公式 / 条件", "要求", "来源"):
         table.add_column(col, overflow="fold")
@@ -242,22 +251,21 @@ def _cmd_rulesets_show(args: argparse.Namespace) -> int:
             req = f"{op} {ind.threshold.to_json()} {ind.unit}"
         if ind.cv_limit:
             req += f"\n差异系数 ≤ {ind.cv_limit.to_json()}"
-        table.add_row("指标", iid, ind.meta.title, ind.formula.text, req, origin(ind.meta))
+        table.add_row("指标", *_plain(iid, ind.meta.title, ind.formula.text, req), origin(ind.meta))
     for rid, rule in rs.school_rules.items():
         text = (
             f"{len(rule.indicators)} 项中至少 {rule.min_met} 项达标，余项 ≥ {rule.rest_min_ratio:.0%}"
             if rule.kind == "k_of_n"
             else rule.formula.text
         )
-        table.add_row("学校规则", rid, rule.meta.title, text, "", origin(rule.meta))
+        table.add_row("学校规则", *_plain(rid, rule.meta.title, text, ""), origin(rule.meta))
     if rs.composite_cv:
         c = rs.composite_cv
         table.add_row(
             "综合差异系数",
-            "composite_cv",
-            c.meta.title,
-            "、".join(c.indicators),
-            f"≤ {c.limit.to_json()}",
+            *_plain(
+                "composite_cv", c.meta.title, "、".join(c.indicators), f"≤ {c.limit.to_json()}"
+            ),
             origin(c.meta),
         )
     for rid, item in rs.county_items.items():
@@ -266,19 +274,19 @@ def _cmd_rulesets_show(args: argparse.Namespace) -> int:
         if item.kind == "value":
             req = f"{'≥' if item.direction == 'min' else '≤'} {item.threshold:g} {item.unit or ''}"
         table.add_row(
-            item.category or "县级指标", rid, item.meta.title, text, req, origin(item.meta)
+            *_plain(item.category or "县级指标", rid, item.meta.title, text, req), origin(item.meta)
         )
     for rid, rule in rs.multi_year.items():
         table.add_row(
             "多年度",
-            rid,
-            rule.meta.title,
-            rule.condition.text,
+            *_plain(rid, rule.meta.title, rule.condition.text),
             f"近{rule.years}年至少{rule.min_years_met}年",
             origin(rule.meta),
         )
     for rid, veto in rs.vetoes.items():
-        table.add_row("一票否决", rid, veto.meta.title, veto.when.text, "", origin(veto.meta))
+        table.add_row(
+            "一票否决", *_plain(rid, veto.meta.title, veto.when.text, ""), origin(veto.meta)
+        )
     if rs.score:
         for n in rs.score.nodes:
             text = (
@@ -287,6 +295,6 @@ def _cmd_rulesets_show(args: argparse.Namespace) -> int:
                 else ("自评得分" if n.kind == "assessed" else "下级合计")
             )
             req = f"{n.points:g} 分" + (f"，不低于 {n.floor:g}" if n.floor is not None else "")
-            table.add_row("评分", n.meta.id, n.meta.title, text, req, origin(n.meta))
+            table.add_row("评分", *_plain(n.meta.id, n.meta.title, text, req), origin(n.meta))
     console.print(table)
     return EXIT_OK

@@ -42,7 +42,8 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
             lines.append("报告章节：junheng_report_sections")
         if "junheng_sample" in hooks:
             lines.append("示例数据：junheng_sample")
-        table.add_row(info.name, info.version or "", info.module, "\n".join(lines) or "（无）")
+        names = (info.name, info.version or "", info.module)
+        table.add_row(*map(escape, names), "\n".join(lines) or "（无）")
     console.print(table)
     for problem in engine.problems:
         console.print(f"[yellow]插件 {escape(problem.plugin)}：{escape(problem.message)}[/]")

@@ -15,11 +15,13 @@ from typing import Any
 
 import numpy as np
 
+from ..bulk import NumberTooLarge
 from ..domain import STAGES
 from ..formula import at_least, at_most, kleene_and, prev_name, truth
 from ..names import NameSpace
 from ..results import CountyTable, MultiYearTrace, SchoolTable
 from ..ruleset import Ruleset
+from ..text import huge_integer
 from ..units import Units
 from .sentences import part_words
 
@@ -111,6 +113,13 @@ def county_table(
     )
 
 
+def _float(value: int | float) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # never NaN or infinity: the caller locates it
+        raise NumberTooLarge(f"数值过大，无法作为数字计算：{huge_integer(value)}") from None
+
+
 def _record_values(records: list[Any], names: NameSpace) -> dict[str, np.ndarray]:
     """Each county record name as a column: items, survey, vetoes, the latest finance year."""
     n_c = len(records)
@@ -122,12 +131,12 @@ def _record_values(records: list[Any], names: NameSpace) -> dict[str, np.ndarray
         for block in blocks:
             for name, v in (rec.get(block) or {}).items():
                 if name in env and isinstance(v, (int, float, bool)):
-                    env[name][k] = float(v)
+                    env[name][k] = _float(v)
         fin = sorted(rec.get("finance") or [], key=lambda r: r.get("year", 0))
         if fin:
             for name, v in fin[-1].items():
                 if name in env and isinstance(v, (int, float)) and not isinstance(v, bool):
-                    env[name][k] = float(v)
+                    env[name][k] = _float(v)
     return env
 
 
@@ -190,9 +199,9 @@ def _multi_year(rs: Ruleset, rule: Any, records: list[Any], names: NameSpace) ->
             cur, prev = fin.get(year, {}), fin.get(year - 1, {})
             for f in fields:
                 if _number(cur.get(f)):
-                    env[f][c] = cur[f]
+                    env[f][c] = _float(cur[f])
                 if _number(prev.get(f)):
-                    env[prev_name(f)][c] = prev[f]
+                    env[prev_name(f)][c] = _float(prev[f])
         for name, value in rs.parameters.items():
             env[name] = np.full(n_c, NAN if value is None else value.primary)
         met[k] = truth(rule.condition.evaluate(env, n_c))
@@ -248,4 +257,4 @@ def _score(rs: Ruleset, env: Mapping[str, Any], records: list[Any]) -> dict[str,
 
 
 def _assessed(v: Any) -> float:
-    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else NAN
+    return _float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else NAN

@@ -24,6 +24,7 @@ import numpy as np
 from ..formula import at_least, at_most
 from ..results import CountyResult, Report
 from ..ruleset import STAGES
+from ..text import replace_unsafe
 from . import _view as v
 from . import charts
 
@@ -163,4 +164,6 @@ def render(report: Report) -> bytes:
         "v": v,
         "max_chart_counties": MAX_CHART_COUNTIES,
     }
-    return env.get_template("report.html.j2").render(**context).encode("utf-8")
+    # a character HTML cannot carry (a lone surrogate, a control character), from a
+    # plugin's section or unvalidated records, is put out as U+FFFD, never a crash
+    return replace_unsafe(env.get_template("report.html.j2").render(**context)).encode("utf-8")

@@ -35,6 +35,7 @@ from ..results.rows import (
     check_columns,
     unit_columns,
 )
+from ..text import scrub
 
 try:
     import orjson
@@ -72,9 +73,11 @@ def write(report: Report, out: IO[bytes]) -> None:
         # the top-level key sits at indent 2 after a real newline, which no string
         # value can contain unescaped: this split point is unique
         key = b'\n  "schools": '
-        head, tail = orjson.dumps(doc, default=_default, option=option).split(
-            key + orjson.dumps(_MARK)
-        )
+        try:
+            whole = orjson.dumps(doc, default=_default, option=option)
+        except orjson.JSONEncodeError:  # a lone surrogate in some text: put out as U+FFFD
+            whole = orjson.dumps(scrub(doc), default=_default, option=option)
+        head, tail = whole.split(key + orjson.dumps(_MARK))
         pending = writer.submit(out.write, head + key)
         table = report.schools
         included = np.nonzero(table.units.included)[0]
@@ -100,7 +103,8 @@ def write(report: Report, out: IO[bytes]) -> None:
 
 _CHUNK = 16384
 _BOOL_TOKENS = np.array([b"false", b"true", b"null"], dtype=object)  # by 0 / 1 / undefined
-_MUST_ESCAPE = re.compile(r'["\\\x00-\x1f]')  # what JSON escapes inside a string
+# what JSON escapes inside a string, and the lone surrogates UTF-8 cannot encode
+_MUST_ESCAPE = re.compile('["\\\\\x00-\x1f\ud800-\udfff]')
 
 
 def _literal(value: str) -> bytes:
@@ -226,7 +230,16 @@ def _string_tokens(values: list) -> list[bytes]:
         # nothing to escape: a JSON string's inside is the text itself; NUL (absent,
         # as just checked) separates them for one C-level split
         return "\x00".join(texts).encode("utf-8").split(b"\x00") if texts else []
-    return [orjson.dumps(t)[1:-1] for t in texts]
+    return [orjson.dumps(_encodable(t))[1:-1] for t in texts]
+
+
+def _encodable(text: str) -> str:
+    """``text`` with lone surrogates as U+FFFD (validated data holds none; a record passed
+    with ``validate_input=False`` or a plugin's text might)."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _indexed(tokens: list[bytes], index: np.ndarray) -> list[bytes]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from ..results import Report
+from ..text import replace_unsafe
 from . import _view as v
 
 
@@ -176,7 +177,7 @@ def render(report: Report) -> bytes:
         + "。评估结论以督导部门认定为准。*",
         "",
     ]
-    return "\n".join(lines).encode("utf-8")
+    return replace_unsafe("\n".join(lines)).encode("utf-8")
 
 
 def _gap_table(gaps: Sequence[v.Gap]) -> list[str]:

@@ -23,7 +23,9 @@ import io
 from typing import Any
 
 from ..results import Report
+from ..text import replace_unsafe
 from . import _view as v
+from .cells import put
 
 GREEN = "C6EFCE"
 RED = "FFC7CE"
@@ -70,7 +72,7 @@ def _styles():
 
 def _header(ws, row: int, headers, st, widths=None) -> None:
     for col, h in enumerate(headers, start=1):
-        cell = ws.cell(row=row, column=col, value=h)
+        cell = put(ws, row, col, h)
         cell.font = st["head_font"]
         cell.fill = st["head_fill"]
         cell.alignment = st["wrap"]
@@ -102,7 +104,7 @@ def render(report: Report) -> bytes:
     _issues(wb.create_sheet("数据问题"), report, st)
     for sec in v.sections(report):
         _section(wb, sec, st)
-    wb.properties.title = f"{report.ruleset.title} 整改台账"
+    wb.properties.title = replace_unsafe(f"{report.ruleset.title} 整改台账")
     wb.properties.creator = f"junheng {report.provenance.get('engine_version', '')}".strip()
     buf = io.BytesIO()
     wb.save(buf)
@@ -113,11 +115,13 @@ def _summary(ws, report: Report, st) -> None:
     ws.title = "汇总"
     rs = report.ruleset
     prov = report.provenance
-    ws["A1"] = "县域义务教育均衡发展督导评估 · 汇总"
-    ws["A1"].font = st["title"]
-    ws["A2"] = f"规则集：{rs.title}（{rs.id}，版本 {rs.version}）"
-    ws["A3"] = (
-        f"评估时间：{prov.get('evaluated_at', '')}　规则集 SHA-256：{prov.get('ruleset_sha256', '')}"
+    put(ws, 1, 1, "县域义务教育均衡发展督导评估 · 汇总").font = st["title"]
+    put(ws, 2, 1, f"规则集：{rs.title}（{rs.id}，版本 {rs.version}）")
+    put(
+        ws,
+        3,
+        1,
+        f"评估时间：{prov.get('evaluated_at', '')}　规则集 SHA-256：{prov.get('ruleset_sha256', '')}",
     )
     row = 5
     _header(
@@ -140,10 +144,10 @@ def _summary(ws, report: Report, st) -> None:
             failing,
         )
         for col, val in enumerate(values, start=1):
-            ws.cell(row=row, column=col, value=val).border = st["border"]
+            put(ws, row, col, val).border = st["border"]
         ws.cell(row=row, column=3).font = st["ok"] if county.passed else st["bad"]
     row += 2
-    ws.cell(row=row, column=1, value="未达标项目").font = st["head_font"]
+    put(ws, row, 1, "未达标项目").font = st["head_font"]
     row += 1
     _header(
         ws,
@@ -167,7 +171,7 @@ def _summary(ws, report: Report, st) -> None:
                 c.owner or v.NO_OWNER,
             )
             for col, val in enumerate(values, start=1):
-                cell = ws.cell(row=row, column=col, value=val)
+                cell = put(ws, row, col, val)
                 cell.alignment = st["wrap"]
                 cell.border = st["border"]
             if c.value is not None:
@@ -209,17 +213,17 @@ def _matrix(ws, report: Report, st) -> None:
                 "达标" if passed else ("未达标" if passed is False else "无法判定"),
             ]
             for col, val in enumerate(values, start=1):
-                ws.cell(row=row, column=col, value=val)
+                put(ws, row, col, val)
             ws.cell(row=row, column=5).fill = (
                 st["green"] if passed else (st["red"] if passed is False else st["grey"])
             )
             col = len(fixed)
             for cid in t.check_ids:
                 value, thr, met = r["checks"][cid]
-                cell = ws.cell(row=row, column=col + 1, value=value)
+                cell = put(ws, row, col + 1, value)
                 cell.number_format = "0.00"
                 cell.fill = st["green"] if met else (st["red"] if met is False else st["grey"])
-                tcell = ws.cell(row=row, column=col + 2, value=thr)
+                tcell = put(ws, row, col + 2, thr)
                 tcell.number_format = "0.##"
                 col += 2
     ws.freeze_panes = "F2"
@@ -299,7 +303,7 @@ def _ledger(ws, report: Report, st) -> None:
     for n, values in enumerate(ledger_rows(report), start=1):
         row = n + 1
         for col, val in enumerate((n, *values, None, None), start=1):
-            cell = ws.cell(row=row, column=col, value=val)
+            cell = put(ws, row, col, val)
             cell.border = st["border"]
             cell.alignment = st["wrap"]
         if isinstance(values[7], float):
@@ -365,7 +369,7 @@ def _cvs(ws, report: Report, st) -> None:
                     "达标" if met else ("未达标" if met is False else "—"),
                 )
                 for col, val in enumerate(values, start=1):
-                    ws.cell(row=row, column=col, value=val).border = st["border"]
+                    put(ws, row, col, val).border = st["border"]
                 for col in (6, 7):
                     ws.cell(row=row, column=col).number_format = "#,##0.000"
                 ws.cell(row=row, column=8).number_format = "0.000"
@@ -405,19 +409,19 @@ def _score(ws, report: Report, st) -> None:
                 line.source,
             )
             for col, val in enumerate(values, start=1):
-                ws.cell(row=row, column=col, value=val).border = st["border"]
+                put(ws, row, col, val).border = st["border"]
             ws.cell(row=row, column=3).alignment = Alignment(indent=2 * r["depth"], wrap_text=True)
             if line.points is None:
                 ws.cell(row=row, column=6).fill = st["grey"]
         row += 1
         s = county.score
-        ws.cell(row=row, column=1, value=county.county_code)
-        ws.cell(row=row, column=3, value="总分").font = st["head_font"]
-        ws.cell(row=row, column=6, value=s.total).font = st["head_font"]
+        put(ws, row, 1, county.county_code)
+        put(ws, row, 3, "总分").font = st["head_font"]
+        put(ws, row, 6, s.total).font = st["head_font"]
         if s.pass_min is not None:
-            ws.cell(row=row, column=7, value=f"要求 ≥ {v.num(s.pass_min)}")
+            put(ws, row, 7, f"要求 ≥ {v.num(s.pass_min)}")
     if row == 1:
-        ws.cell(row=2, column=1, value="本规则集没有评分表")
+        put(ws, 2, 1, "本规则集没有评分表")
 
 
 def _not_evaluated(ws, report: Report, st) -> None:
@@ -436,7 +440,7 @@ def _not_evaluated(ws, report: Report, st) -> None:
                 c.source,
             )
             for col, val in enumerate(values, start=1):
-                ws.cell(row=row, column=col, value=val).alignment = st["wrap"]
+                put(ws, row, col, val).alignment = st["wrap"]
 
 
 def _issues(ws, report: Report, st) -> None:
@@ -459,7 +463,7 @@ def _issues(ws, report: Report, st) -> None:
             d.get("row"),
         )
         for col, val in enumerate(values, start=1):
-            ws.cell(row=row, column=col, value=val).alignment = st["wrap"]
+            put(ws, row, col, val).alignment = st["wrap"]
 
 
 _SHEET_TITLE_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
@@ -467,22 +471,22 @@ _SHEET_TITLE_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 def _section(wb, sec: dict[str, Any], st) -> None:
     """A plugin's report section as a sheet: its title, note, column headings and rows."""
-    title = str(sec["title"] or sec["id"]).translate(_SHEET_TITLE_FORBIDDEN)[:31] or "章节"
+    title = replace_unsafe(str(sec["title"] or sec["id"]))
+    title = title.translate(_SHEET_TITLE_FORBIDDEN)[:31].strip("'") or "章节"
     taken = {ws.title for ws in wb.worksheets}
     base, n = title, 2
     while title in taken:
         suffix = f"({n})"
         title, n = base[: 31 - len(suffix)] + suffix, n + 1
     ws = wb.create_sheet(title)
-    ws["A1"] = sec["title"]
-    ws["A1"].font = st["title"]
-    ws["A2"] = f"由插件 {sec['plugin']} 提供" + (f"：{sec['note']}" if sec["note"] else "")
+    put(ws, 1, 1, str(sec["title"])).font = st["title"]
+    put(ws, 2, 1, f"由插件 {sec['plugin']} 提供" + (f"：{sec['note']}" if sec["note"] else ""))
     row = 4
     if sec["columns"]:
         _header(ws, row, sec["columns"], st)
     for cells in sec["rows"]:
         row += 1
         for col, value in enumerate(cells, start=1):
-            cell = ws.cell(row=row, column=col, value=value)
+            cell = put(ws, row, col, value)
             cell.border = st["border"]
             cell.alignment = st["wrap"]

@@ -8,8 +8,9 @@ Two steps, one module each:
 2. :mod:`~junheng.validation.across` and :mod:`~junheng.validation.rules` — what
    the schema cannot say: across records (duplicate ids, missing central schools,
    county mismatches) and per record (stage blocks against ``school_type``,
-   implausible values, fields the ruleset needs), each rule written once over
-   whole columns.
+   implausible values, fields the ruleset needs) and :mod:`~junheng.validation.text`
+   (characters no report can carry, identifiers with spaces around them), each rule
+   written once over whole columns.
 
 Used by ``Engine.load`` / ``Engine.validate`` (and through them the CLI and the
 API). The module-level functions without a registry check against the core
@@ -22,12 +23,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..bulk import RecordColumns, gc_paused
+from ..bulk import NumberTooLarge, RecordColumns, gc_paused
 from ..domain import STAGE_BLOCKS
 from ..issues import DataIssue
 from ..readers import ReadResult, read_county, read_schools
 from ..registry import Registry
 from .across import cross_record_issues
+from .numbers import huge_integer_issues, number_issues, plain
 from .rules import (
     AREA_PER_STUDENT_LIMIT,
     EQUIPMENT_PER_STUDENT_LIMIT,
@@ -37,12 +39,14 @@ from .rules import (
     record_issues,
 )
 from .schema import schema_errors, schema_issues, valid_flags
-from .where import locate
+from .text import county_text_issues, school_text_issues
+from .where import Where, locate
 
 __all__ = [
     "AREA_PER_STUDENT_LIMIT",
     "EQUIPMENT_PER_STUDENT_LIMIT",
     "STAGE_RULES",
+    "huge_integer_errors",
     "missing_field_issues",
     "validate",
     "validate_files",
@@ -89,19 +93,44 @@ def validate(
     counties = [county] if isinstance(county, Mapping) else list(county or [])
     school_where = locate(schools_file, rows, "学校", registry.school_fields)
     county_where = locate(county_file, county_rows, "县", registry.county_fields, county_field_rows)
+    try:
+        return _validate(
+            schools, counties, school_where, county_where, required_fields, columns, registry
+        )
+    except NumberTooLarge:
+        # an integer beyond float range the fast schema backend let through (it passes
+        # integers of more than 4,300 digits): searched for record by record
+        return _validate(
+            schools, counties, school_where, county_where, required_fields, None, registry, True
+        )
+
+
+def _validate(
+    schools: Sequence[Mapping[str, Any]],
+    counties: Sequence[Mapping[str, Any]],
+    school_where: Where,
+    county_where: Where,
+    required_fields: set[str] | None,
+    columns: RecordColumns | None,
+    registry: Registry,
+    exact: bool = False,
+) -> list[DataIssue]:
+    """:func:`validate` once; ``exact``: integers beyond float range are searched for in
+    every school record, and the per-record rules skip the invalid records."""
     with gc_paused():
         issues: list[DataIssue] = []
+        huge = huge_integer_issues(schools, school_where) if exact else {}
         valid = valid_flags(schools, "school", registry)
         invalid = []
         for index, school in enumerate(schools):
-            if valid[index]:
+            if valid[index] and index not in huge:
                 continue  # the fast backend proved it valid: jsonschema would find nothing
-            found = list(schema_issues(school, "school", registry, school_where, index))
+            found = _record_issues(school, "school", registry, school_where, index)
             if found:
                 invalid.append(index)
                 issues.extend(found)
         for index, record in enumerate(counties):
-            issues.extend(schema_issues(record, "county", registry, county_where, index))
+            issues.extend(_record_issues(record, "county", registry, county_where, index))
 
         skip: frozenset[int] = frozenset()
         if set(map(type, schools)) - {dict}:  # C-level check: the usual batch is all dicts
@@ -114,9 +143,26 @@ def validate(
             pulled = columns if columns is not None else RecordColumns(schools)
         pulled.values(head_keys(required_fields or ()))  # every key the rules read, in one pass
         issues += cross_record_issues(records, pulled, counties, school_where)
+        issues += school_text_issues(records, pulled, school_where)
+        issues += county_text_issues(counties, county_where)
+        if exact and invalid:  # the per-record rules read numbers as floats: not these
+            skip |= frozenset(invalid)
+            records = [{} if i in skip else s for i, s in enumerate(schools)]
+            pulled = RecordColumns(records)
         issues += record_issues(records, pulled, school_where, required_fields or (), invalid, skip)
         issues += finance_issues(counties, county_where)
     return issues
+
+
+def _record_issues(
+    record: Any, schema_name: str, registry: Registry, where: Where, index: int
+) -> list[DataIssue]:
+    """One record's schema errors, judged with Python numbers; first the numbers no schema
+    can judge (NaN, infinity, beyond float range: jsonschema cannot even print those)."""
+    record = plain(record)
+    return number_issues(record, where, index) or list(
+        schema_issues(record, schema_name, registry, where, index)
+    )
 
 
 def validate_files(
@@ -178,6 +224,23 @@ def validate_read(
     files = {school_read.file: 0, county_read.file if county_read else None: 1}
     issues.sort(key=lambda i: (files.get(i.file, 2), i.row or 0))
     return issues
+
+
+def huge_integer_errors(
+    schools: Sequence[Any],
+    counties: Sequence[Any] = (),
+    *,
+    registry: Registry | None = None,
+    file: str | Path | None = None,
+    rows: Sequence[int] | None = None,
+) -> list[DataIssue]:
+    """An error for every integer beyond float range in ``schools`` and ``counties``
+    (searched record by record: for when evaluation met one in records it was told
+    were validated)."""
+    registry = registry or Registry.core()
+    found = huge_integer_issues(schools, locate(file, rows, "学校", registry.school_fields))
+    in_counties = huge_integer_issues(counties, locate(None, None, "县", registry.county_fields))
+    return [i for part in (found, in_counties) for issues in part.values() for i in issues]
 
 
 def missing_field_issues(

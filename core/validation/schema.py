@@ -28,6 +28,7 @@ except ImportError:  # pragma: no cover - exercised by the fallback test via mon
 from ..fields import FieldCatalogue, display_path
 from ..issues import DataIssue
 from ..registry import Registry
+from ..text import huge_integer, shorten
 from .where import Where, record_id
 
 __all__ = ["schema_errors", "schema_issues", "valid_flags"]
@@ -232,8 +233,10 @@ def _show(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
+    if isinstance(value, int) and abs(value) >= 10**15:
+        return huge_integer(value) if abs(value) >= 10**300 else f"{float(value):.6g}"
     if isinstance(value, str):
-        return f"“{value}”"
+        return f"“{shorten(value)}”"
     if value is None:
         return "null"
     if isinstance(value, (dict, list)):
