@@ -127,10 +127,9 @@ def _allowed(explain: bool) -> tuple[str, ...]:
 
 
 def _check_envelope(
-    values: Mapping[str, Any], *, ruleset_required: bool, explain: bool
+    values: Mapping[str, Any], issues: list[DataIssue], *, ruleset_required: bool, explain: bool
 ) -> tuple[str | None, dict[str, str]]:
-    """The ruleset id and the explain fields; 400 listing every envelope problem."""
-    issues = []
+    """The ruleset id and the explain fields; each envelope problem added to ``issues``."""
     allowed = _allowed(explain)
     for key in values:
         if key not in allowed:
@@ -156,9 +155,11 @@ def _check_envelope(
             )
         if fields.get("stage") not in (None, "primary", "junior"):
             issues.append(_issue("request.enum", "stage", "学段应为 primary 或 junior", fields["stage"], ["primary", "junior"]))
-    if issues:
-        raise Problem("bad-request", "请求格式不对：" + "；".join(i.detail for i in issues), issues=issues)
     return ruleset, fields
+
+
+def _bad_envelope(issues: list[DataIssue]) -> Problem:
+    return Problem("bad-request", "请求格式不对：" + "；".join(i.detail for i in issues), issues=issues)
 
 
 def _from_json(body: Any, *, ruleset_required: bool, explain: bool) -> DataRequest:
@@ -168,17 +169,19 @@ def _from_json(body: Any, *, ruleset_required: bool, explain: bool) -> DataReque
             '请求体应为 JSON 对象 {"ruleset": …, "schools": […], "county": …}',
             issues=[_issue("request.type", "(body)", "请求体应为 JSON 对象", type(body).__name__, "object")],
         )
-    ruleset, fields = _check_envelope(body, ruleset_required=ruleset_required, explain=explain)
+    issues: list[DataIssue] = []
+    ruleset, fields = _check_envelope(
+        body, issues, ruleset_required=ruleset_required, explain=explain
+    )
     schools = body.get("schools")
     county = body.get("county")
-    issues = []
     if not isinstance(schools, list):
         found = "（缺少）" if "schools" not in body else type(schools).__name__
         issues.append(_issue("request.type", "schools", "schools 应为学校记录的数组", found, "array"))
     if county is not None and not isinstance(county, (dict, list)):
         issues.append(_issue("request.type", "county", "county 应为县域记录（对象）或其数组", type(county).__name__, "object | array"))
     if issues:
-        raise Problem("bad-request", "请求格式不对：" + "；".join(i.detail for i in issues), issues=issues)
+        raise _bad_envelope(issues)
     return DataRequest(ruleset, schools, county, fields)
 
 
@@ -218,12 +221,15 @@ async def _from_multipart(
             else:
                 texts[key] = value
         ruleset, fields = _check_envelope(
-            {**texts, **dict.fromkeys(files, True)}, ruleset_required=ruleset_required, explain=explain
+            {**texts, **dict.fromkeys(files, True)},
+            issues,
+            ruleset_required=ruleset_required,
+            explain=explain,
         )
-        if "schools" not in files and not issues:
+        if "schools" not in files and "schools" not in texts:
             issues.append(_issue("request.required", "schools", "缺少学校数据文件 schools", None, "file"))
         if issues:
-            raise Problem("bad-request", "请求格式不对：" + "；".join(i.detail for i in issues), issues=issues)
+            raise _bad_envelope(issues)
         return DataRequest(ruleset, files["schools"], files.get("county"), fields)
     finally:
         await form.close()

@@ -2,10 +2,12 @@
 
 A handler raises :class:`Problem`; the edge of the application
 (:mod:`junheng.serve.app`) turns it, and anything else that escapes, into one JSON
-object ``{"type", "title", "status", "detail", "instance", "issues"}``. ``issues`` is
-the list of located data issues (:meth:`junheng.DataIssue.to_dict`: severity, code,
-message, file, row, record_id, field, found, expected) — the same issues ``junheng
-validate`` prints — empty when the problem is not about the data.
+object ``{"type", "title", "status", "detail", "instance", "issues", "warning_issues",
+"errors", "warnings"}``. ``issues`` lists the located errors
+(:meth:`junheng.DataIssue.to_dict`: severity, code, message, file, row, record_id,
+field, found, expected) — the same issues ``junheng validate`` prints — and is empty
+when the problem is not about the data; ``warning_issues`` the warnings that came
+with them (a warning alone never fails a request).
 """
 
 from __future__ import annotations
@@ -83,16 +85,19 @@ def problem_body(
 ) -> bytes:
     """The problem+json document as bytes."""
     status, title = PROBLEM_TYPES[kind]
-    issues = list(issues)
+    every = list(issues)
+    errors = [i for i in every if i.get("severity") != "warning"]
+    warnings = [i for i in every if i.get("severity") == "warning"]
     doc: dict[str, Any] = {
         "type": _BASE + kind,
         "title": title,
         "status": status,
         "detail": detail,
         "instance": instance,
-        "issues": issues,
-        "errors": sum(1 for i in issues if i.get("severity") == "error"),
-        "warnings": sum(1 for i in issues if i.get("severity") == "warning"),
+        "issues": errors,
+        "warning_issues": warnings,
+        "errors": len(errors),
+        "warnings": len(warnings),
         **dict(extra or {}),
     }
     return orjson.dumps(doc, option=orjson.OPT_NON_STR_KEYS)

@@ -11,6 +11,7 @@ its evaluation pool.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 
 from .config import ENV_VAR, ServeConfig
@@ -35,6 +36,9 @@ def serve(config: ServeConfig) -> None:
     import uvicorn
 
     os.environ[ENV_VAR] = config.to_json()
+    # uvicorn re-raises the signal it stopped on once it has shut down; SIGTERM is the
+    # ordinary way to stop a service, so after a graceful stop it ends here (exit 0)
+    signal.signal(signal.SIGTERM, lambda signum, frame: None)
     uvicorn.run(
         "junheng.serve.app:app_from_environment",
         factory=True,
