@@ -140,7 +140,9 @@ def test_unknown_ruleset_is_404(client):
     doc = _problem(client.get("/v1/rulesets/nope.2099"), 404)
     assert RULESET in doc["detail"]
     _problem(client.get("/v1/templates/nope.2099"), 404)
-    _problem(client.post("/v1/evaluate", content=_body([], None, "nope.2099"), headers=JSON_HEADERS), 404)
+    _problem(
+        client.post("/v1/evaluate", content=_body([], None, "nope.2099"), headers=JSON_HEADERS), 404
+    )
     _problem(client.get("/no/such/path"), 404)
     _problem(client.delete("/v1/evaluate"), 405)
 
@@ -166,17 +168,21 @@ def test_templates_are_the_cli_templates(client, folder):
 
 def _cells(data: bytes) -> dict:
     book = openpyxl.load_workbook(io.BytesIO(data))
-    return {
-        sheet.title: [[c.value for c in row] for row in sheet.iter_rows()] for sheet in book
-    }
+    return {sheet.title: [[c.value for c in row] for row in sheet.iter_rows()] for sheet in book}
 
 
 def test_openapi_bodies_are_the_projects_schemas(client, engine):
     doc = client.get("/openapi.json").json()
     assert doc["openapi"] == "3.1.0"
     assert set(doc["paths"]) >= {
-        "/healthz", "/v1/rulesets", "/v1/rulesets/{id}", "/v1/validate", "/v1/evaluate",
-        "/v1/explain", "/v1/templates/{ruleset}", "/openapi.json",
+        "/healthz",
+        "/v1/rulesets",
+        "/v1/rulesets/{id}",
+        "/v1/validate",
+        "/v1/evaluate",
+        "/v1/explain",
+        "/v1/templates/{ruleset}",
+        "/openapi.json",
     }
     schemas = doc["components"]["schemas"]
     school = dict(engine.registry.school_schema)
@@ -185,11 +191,18 @@ def test_openapi_bodies_are_the_projects_schemas(client, engine):
     assert schemas["School"] == json.loads(json.dumps(school))  # embedded whole, not retyped
     from importlib import resources
 
-    report = json.loads(resources.files("junheng.schemas").joinpath("report.schema.json").read_text("utf-8"))
+    report = json.loads(
+        resources.files("junheng.schemas").joinpath("report.schema.json").read_text("utf-8")
+    )
     text = json.dumps({k: v for k, v in report.items() if k not in ("$id", "$schema")})
-    assert json.loads(text.replace('"#/$defs/', '"#/components/schemas/Report/$defs/')) == schemas["Report"]
+    assert (
+        json.loads(text.replace('"#/$defs/', '"#/components/schemas/Report/$defs/'))
+        == schemas["Report"]
+    )
     body = doc["paths"]["/v1/evaluate"]["post"]["requestBody"]["content"]
-    assert body["application/json"]["schema"]["properties"]["schools"]["items"] == {"$ref": "#/components/schemas/School"}
+    assert body["application/json"]["schema"]["properties"]["schools"]["items"] == {
+        "$ref": "#/components/schemas/School"
+    }
     assert set(body) == {"application/json", "multipart/form-data"}
     ok = doc["paths"]["/v1/evaluate"]["post"]["responses"]["200"]["content"]
     assert ok["application/json"]["schema"] == {"$ref": "#/components/schemas/Report"}
@@ -222,7 +235,17 @@ def test_the_docs_page_renders_offline_in_headless_chromium(server, tmp_path):
 
 
 def test_evaluate_json_is_the_cli_report(client, folder):
-    done = _cli(folder, "evaluate", "schools.json", "--county", "county.json", "--ruleset", RULESET, "-o", "cli.json")
+    done = _cli(
+        folder,
+        "evaluate",
+        "schools.json",
+        "--county",
+        "county.json",
+        "--ruleset",
+        RULESET,
+        "-o",
+        "cli.json",
+    )
     assert done.returncode == 1, done.stderr  # the sample county fails a few criteria
     cli = (folder / "cli.json").read_bytes()
     files = _files(folder, "schools.json", "county.json")
@@ -233,7 +256,15 @@ def test_evaluate_json_is_the_cli_report(client, folder):
     # an upload is reported by its file name and hash, as the CLI reports a file
     assert normalise_seconds(response.content) == normalise_seconds(cli)
 
-    body = _body(*json.loads("[" + (folder / "schools.json").read_text("utf-8") + "," + (folder / "county.json").read_text("utf-8") + "]"))
+    body = _body(
+        *json.loads(
+            "["
+            + (folder / "schools.json").read_text("utf-8")
+            + ","
+            + (folder / "county.json").read_text("utf-8")
+            + "]"
+        )
+    )
     response = client.post("/v1/evaluate", content=body, headers=JSON_HEADERS)
     served, ours = response.json(), json.loads(cli)
     assert "inputs" not in served["provenance"]  # records, not files
@@ -248,11 +279,25 @@ def normalise_seconds(data: bytes) -> bytes:
 
 @pytest.mark.parametrize("fmt", ["html", "xlsx", "md"])
 def test_every_format_is_the_cli_file(client, folder, fmt, engine):
-    done = _cli(folder, "evaluate", "schools.json", "--county", "county.json", "--ruleset", RULESET, "--format", fmt, "-o", f"cli.{fmt}")
+    done = _cli(
+        folder,
+        "evaluate",
+        "schools.json",
+        "--county",
+        "county.json",
+        "--ruleset",
+        RULESET,
+        "--format",
+        fmt,
+        "-o",
+        f"cli.{fmt}",
+    )
     assert done.returncode == 1, done.stderr
     cli = (folder / f"cli.{fmt}").read_bytes()
     response = client.post(
-        "/v1/evaluate", params={"format": fmt}, data={"ruleset": RULESET},
+        "/v1/evaluate",
+        params={"format": fmt},
+        data={"ruleset": RULESET},
         files=_files(folder, "schools.json", "county.json"),
     )
     assert response.status_code == 200, response.text
@@ -264,7 +309,9 @@ def test_every_format_is_the_cli_file(client, folder, fmt, engine):
     assert unquote(disposition.split("filename*=UTF-8''")[1]) == f"评估报告-{RULESET}.{fmt}"
     if fmt == "xlsx":
         served, ours = _cells(response.content), _cells(cli)
-        assert json.loads(normalise_times(json.dumps(served, default=str, ensure_ascii=False).encode())) == json.loads(normalise_times(json.dumps(ours, default=str, ensure_ascii=False).encode()))
+        assert json.loads(
+            normalise_times(json.dumps(served, default=str, ensure_ascii=False).encode())
+        ) == json.loads(normalise_times(json.dumps(ours, default=str, ensure_ascii=False).encode()))
     else:
         served, ours = normalise_times(response.content), normalise_times(cli)
         if fmt == "html":  # chart element ids are numbered per process (jh1-, jh2- …)
@@ -273,18 +320,54 @@ def test_every_format_is_the_cli_file(client, folder, fmt, engine):
 
 
 def test_curl_acceptance_same_verdict_failures_and_schools_as_the_cli(client, folder):
-    done = _cli(folder, "evaluate", "schools.json", "--county", "county.json", "--ruleset", RULESET, "-o", "cli.json")
+    done = _cli(
+        folder,
+        "evaluate",
+        "schools.json",
+        "--county",
+        "county.json",
+        "--ruleset",
+        RULESET,
+        "-o",
+        "cli.json",
+    )
     cli = json.loads((folder / "cli.json").read_bytes())
-    curl = subprocess.run(
-        ["curl", "-sS", "-F", f"ruleset={RULESET}", "-F", "schools=@schools.json", "-F", "county=@county.json", f"{client.base_url}/v1/evaluate"],
-        cwd=folder, capture_output=True,
-    ) if _has_curl() else None
-    served = json.loads(curl.stdout) if curl else client.post("/v1/evaluate", data={"ruleset": RULESET}, files=_files(folder, "schools.json", "county.json")).json()
+    curl = (
+        subprocess.run(
+            [
+                "curl",
+                "-sS",
+                "-F",
+                f"ruleset={RULESET}",
+                "-F",
+                "schools=@schools.json",
+                "-F",
+                "county=@county.json",
+                f"{client.base_url}/v1/evaluate",
+            ],
+            cwd=folder,
+            capture_output=True,
+        )
+        if _has_curl()
+        else None
+    )
+    served = (
+        json.loads(curl.stdout)
+        if curl
+        else client.post(
+            "/v1/evaluate",
+            data={"ruleset": RULESET},
+            files=_files(folder, "schools.json", "county.json"),
+        ).json()
+    )
     assert done.returncode == 1
     for ours, theirs in zip(cli["counties"], served["counties"], strict=True):
         assert ours["passed"] == theirs["passed"] is False
         assert ours["failed_criteria"] == theirs["failed_criteria"] and ours["failed_criteria"]
-    failing = lambda doc: sorted((s["id"], s["stage"]) for s in doc["schools"] if s["passed"] is False)  # noqa: E731
+
+    def failing(doc):
+        return sorted((s["id"], s["stage"]) for s in doc["schools"] if s["passed"] is False)
+
     assert failing(served) == failing(cli) and failing(cli)
 
 
@@ -333,10 +416,13 @@ def test_upload_gb18030_csv_and_openpyxl_xlsx_evaluate_as_the_json(client, sampl
     xlsx = io.BytesIO()
     book.save(xlsx)
 
-    expected = client.post("/v1/evaluate", content=_body(schools, county), headers=JSON_HEADERS).json()
+    expected = client.post(
+        "/v1/evaluate", content=_body(schools, county), headers=JSON_HEADERS
+    ).json()
     for name, data in (("学校.csv", gb18030), ("学校.xlsx", xlsx.getvalue())):
         response = client.post(
-            "/v1/evaluate", data={"ruleset": RULESET},
+            "/v1/evaluate",
+            data={"ruleset": RULESET},
             files={"schools": (name, data), "county": ("county.json", county_json)},
         )
         assert response.status_code == 200, response.text
@@ -350,7 +436,9 @@ def test_upload_validation_lists_the_cli_issues(client, folder):
     done = _cli(folder, "validate", "bad.csv", "--format", "json")
     assert done.returncode == 2
     cli = json.loads(done.stdout)
-    response = client.post("/v1/validate", files={"schools": ("bad.csv", ACCEPTANCE_CSV.encode("gb18030"))})
+    response = client.post(
+        "/v1/validate", files={"schools": ("bad.csv", ACCEPTANCE_CSV.encode("gb18030"))}
+    )
     assert response.status_code == 200, response.text
     doc = response.json()
     assert doc["valid"] is False
@@ -362,13 +450,19 @@ def test_upload_validation_lists_the_cli_issues(client, folder):
 
 def test_negative_count_and_duplicate_id_are_422_with_two_located_issues(client, sample_records):
     schools, county = copy.deepcopy(sample_records)
-    plain = [i for i, s in enumerate(schools) if s["school_type"] == "primary" and s["central_school_id"] is None]
+    plain = [
+        i
+        for i, s in enumerate(schools)
+        if s["school_type"] == "primary" and s["central_school_id"] is None
+    ]
     a, b = plain[1], plain[2]
     schools[a]["primary"]["students"] = -40
     referenced = {s["central_school_id"] for s in schools}
     assert schools[b]["id"] not in referenced
     schools[b]["id"] = schools[0]["id"]
-    doc = _problem(client.post("/v1/evaluate", content=_body(schools, county), headers=JSON_HEADERS), 422)
+    doc = _problem(
+        client.post("/v1/evaluate", content=_body(schools, county), headers=JSON_HEADERS), 422
+    )
     issues = sorted(doc["issues"], key=lambda i: i["code"])
     assert [(i["code"], i["row"], i["record_id"], i["field"]) for i in issues] == [
         ("duplicate_id", b + 1, schools[0]["id"], "id"),
@@ -387,21 +481,56 @@ def test_bad_requests_are_400_415_never_500(client, sample_records):
     schools, county = sample_records
     _problem(client.post("/v1/evaluate", content=b'{"ruleset": ', headers=JSON_HEADERS), 400)
     _problem(client.post("/v1/evaluate", content=b"[1, 2]", headers=JSON_HEADERS), 400)
-    doc = _problem(client.post("/v1/evaluate", content=b'{"ruleset": "x", "school": []}', headers=JSON_HEADERS), 400)
-    assert {(i["code"], i["field"]) for i in doc["issues"]} == {("request.unknown_key", "school"), ("request.type", "schools")}
-    _problem(client.post("/v1/evaluate", content=_body(schools, county, 7), headers=JSON_HEADERS), 400)
-    _problem(client.post("/v1/evaluate", params={"format": "pdf"}, content=_body(schools, county), headers=JSON_HEADERS), 400)
+    doc = _problem(
+        client.post(
+            "/v1/evaluate", content=b'{"ruleset": "x", "school": []}', headers=JSON_HEADERS
+        ),
+        400,
+    )
+    assert {(i["code"], i["field"]) for i in doc["issues"]} == {
+        ("request.unknown_key", "school"),
+        ("request.type", "schools"),
+    }
+    _problem(
+        client.post("/v1/evaluate", content=_body(schools, county, 7), headers=JSON_HEADERS), 400
+    )
+    _problem(
+        client.post(
+            "/v1/evaluate",
+            params={"format": "pdf"},
+            content=_body(schools, county),
+            headers=JSON_HEADERS,
+        ),
+        400,
+    )
     _problem(client.post("/v1/evaluate", data={"ruleset": RULESET}), 415)  # form without files
-    _problem(client.post("/v1/evaluate", data={"ruleset": RULESET}, files={"other": ("x.json", b"[]")}), 400)
-    doc = _problem(client.post("/v1/evaluate", content=b"<xml/>", headers={"content-type": "application/xml"}), 415)
+    _problem(
+        client.post("/v1/evaluate", data={"ruleset": RULESET}, files={"other": ("x.json", b"[]")}),
+        400,
+    )
+    doc = _problem(
+        client.post("/v1/evaluate", content=b"<xml/>", headers={"content-type": "application/xml"}),
+        415,
+    )
     assert "application/json" in doc["detail"]
     _problem(client.post("/v1/evaluate", content=b"{}"), 415)
     # records that are not objects, a county that is junk: located issues, not a crash
-    doc = _problem(client.post("/v1/evaluate", content=_body([1, "x", None], {"county_code": 5}), headers=JSON_HEADERS), 422)
+    doc = _problem(
+        client.post(
+            "/v1/evaluate", content=_body([1, "x", None], {"county_code": 5}), headers=JSON_HEADERS
+        ),
+        422,
+    )
     assert {i["row"] for i in doc["issues"] if i["code"] == "schema.type"} >= {1, 2, 3}
-    broken = client.post("/v1/evaluate", data={"ruleset": RULESET}, files={"schools": ("s.xlsx", b"PK\x03\x04 not a zip")})
+    broken = client.post(
+        "/v1/evaluate",
+        data={"ruleset": RULESET},
+        files={"schools": ("s.xlsx", b"PK\x03\x04 not a zip")},
+    )
     assert _problem(broken, 422)["issues"][0]["file"] == "s.xlsx"
-    odd = client.post("/v1/evaluate", data={"ruleset": RULESET}, files={"schools": ("../../etc/passwd", b"[]")})
+    odd = client.post(
+        "/v1/evaluate", data={"ruleset": RULESET}, files={"schools": ("../../etc/passwd", b"[]")}
+    )
     assert _problem(odd, 422)["issues"][0]["file"] == "passwd"
 
 
@@ -411,24 +540,50 @@ def test_explain_a_school_and_a_county_as_the_cli(client, folder, sample_records
         (["360199-024", "schools.json"], {"school_id": "360199-024"}),
         (["--county-code", "360199", "schools.json"], {"county_code": "360199"}),
     ):
-        done = _cli(folder, "explain", *target, "--county", "county.json", "--ruleset", RULESET, "--format", "json")
+        done = _cli(
+            folder,
+            "explain",
+            *target,
+            "--county",
+            "county.json",
+            "--ruleset",
+            RULESET,
+            "--format",
+            "json",
+        )
         assert done.returncode == 1, done.stderr
-        response = client.post("/v1/explain", content=_body(schools, county, **extra), headers=JSON_HEADERS)
+        response = client.post(
+            "/v1/explain", content=_body(schools, county, **extra), headers=JSON_HEADERS
+        )
         assert response.status_code == 200, response.text
         assert response.json() == json.loads(done.stdout)
-    doc = _problem(client.post("/v1/explain", content=_body(schools, county, school_id="nope"), headers=JSON_HEADERS), 422)
+    doc = _problem(
+        client.post(
+            "/v1/explain", content=_body(schools, county, school_id="nope"), headers=JSON_HEADERS
+        ),
+        422,
+    )
     assert doc["issues"][0]["code"] == "unknown_school" and doc["issues"][0]["found"] == "nope"
     _problem(client.post("/v1/explain", content=_body(schools, county), headers=JSON_HEADERS), 400)
-    response = client.post("/v1/explain", data={"ruleset": RULESET, "county_code": "360199"}, files=_files(folder, "schools.json", "county.json"))
+    response = client.post(
+        "/v1/explain",
+        data={"ruleset": RULESET, "county_code": "360199"},
+        files=_files(folder, "schools.json", "county.json"),
+    )
     assert response.status_code == 200 and response.json()["passed"] is False
 
 
 def test_plan_has_its_place_until_the_planner_lands(client):
-    assert "尚未实现" in _problem(client.post("/v1/plan", content=b"{}", headers=JSON_HEADERS), 501)["detail"]
+    assert (
+        "尚未实现"
+        in _problem(client.post("/v1/plan", content=b"{}", headers=JSON_HEADERS), 501)["detail"]
+    )
 
 
 def test_60_mb_body_is_413_before_it_is_parsed(client, server):
-    big = b'{"ruleset": "' + RULESET.encode() + b'", "schools": [' + b" " * (60 * 1024 * 1024) + b"]}"
+    big = (
+        b'{"ruleset": "' + RULESET.encode() + b'", "schools": [' + b" " * (60 * 1024 * 1024) + b"]}"
+    )
     doc = _problem(client.post("/v1/evaluate", content=big, headers=JSON_HEADERS), 413)
     assert doc["max_body_bytes"] == 50 * 1024 * 1024
 
@@ -448,7 +603,11 @@ def test_nothing_a_request_sends_is_left_on_disk(client, folder, server):
     import tempfile
 
     before = set(Path(tempfile.gettempdir()).glob("junheng-serve-*"))
-    response = client.post("/v1/evaluate", data={"ruleset": RULESET}, files=_files(folder, "schools.json", "county.json"))
+    response = client.post(
+        "/v1/evaluate",
+        data={"ruleset": RULESET},
+        files=_files(folder, "schools.json", "county.json"),
+    )
     assert response.status_code == 200
     assert set(Path(tempfile.gettempdir()).glob("junheng-serve-*")) == before
     assert not list(folder.glob("junheng-serve-*"))
@@ -458,7 +617,9 @@ def test_50_concurrent_evaluations_identical_while_healthz_answers(server, sampl
     body = _body(*sample_records)
 
     async def run():
-        async with httpx.AsyncClient(base_url=server.url, timeout=120, limits=httpx.Limits(max_connections=60)) as c:
+        async with httpx.AsyncClient(
+            base_url=server.url, timeout=120, limits=httpx.Limits(max_connections=60)
+        ) as c:
             done = asyncio.Event()
             health = []
 

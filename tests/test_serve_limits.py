@@ -40,7 +40,12 @@ def test_api_key_is_required_when_configured(tmp_path, body):
     server = start(tmp_path, "--api-key-file", "keys")
     try:
         url = server.url
-        for headers in ({}, {"Authorization": "Bearer wrong"}, {"X-API-Key": "new-key-45"}, {"Authorization": "Basic new-key-456"}):
+        for headers in (
+            {},
+            {"Authorization": "Bearer wrong"},
+            {"X-API-Key": "new-key-45"},
+            {"Authorization": "Basic new-key-456"},
+        ):
             response = httpx.post(url + "/v1/evaluate", content=body, headers={**JSON, **headers})
             assert response.status_code == 401, headers
             assert response.headers["content-type"] == "application/problem+json"
@@ -48,7 +53,11 @@ def test_api_key_is_required_when_configured(tmp_path, body):
         assert httpx.get(url + "/openapi.json").status_code == 401
         assert httpx.get(url + "/v1/rulesets").status_code == 401
         assert httpx.get(url + "/healthz").status_code == 200  # open for load balancers
-        ok = httpx.post(url + "/v1/evaluate", content=body, headers={**JSON, "Authorization": "Bearer new-key-456"})
+        ok = httpx.post(
+            url + "/v1/evaluate",
+            content=body,
+            headers={**JSON, "Authorization": "Bearer new-key-456"},
+        )
         assert ok.status_code == 200
         ok = httpx.get(url + "/v1/rulesets", headers={"X-API-Key": "old-key-123"})
         assert ok.status_code == 200
@@ -77,13 +86,21 @@ def test_a_full_queue_and_the_time_limit_answer_503_with_retry_after(tmp_path, b
         slow: dict = {}
 
         def html():  # the HTML report draws 16 charts: well past 0.2 s
-            slow["response"] = httpx.post(url + "/v1/evaluate", params={"format": "html"}, content=body, headers=JSON, timeout=60)
+            slow["response"] = httpx.post(
+                url + "/v1/evaluate",
+                params={"format": "html"},
+                content=body,
+                headers=JSON,
+                timeout=60,
+            )
 
         thread = threading.Thread(target=html)
         thread.start()
         _wait_for(url, lambda d: d["queue"]["running"] == 1)
         busy = httpx.post(url + "/v1/evaluate", content=body, headers=JSON, timeout=60)
-        assert busy.status_code == 503 and busy.headers["content-type"] == "application/problem+json"
+        assert (
+            busy.status_code == 503 and busy.headers["content-type"] == "application/problem+json"
+        )
         assert int(busy.headers["retry-after"]) >= 1 and busy.json()["type"].endswith("/busy")
         assert httpx.get(url + "/healthz").status_code == 200
         thread.join(60)
@@ -92,7 +109,10 @@ def test_a_full_queue_and_the_time_limit_answer_503_with_retry_after(tmp_path, b
         assert int(late.headers["retry-after"]) >= 1
         # the slot is free again once the evaluation that ran past the limit has ended
         _wait_for(url, lambda d: d["queue"]["running"] == 0 and d["queue"]["waiting"] == 0)
-        assert httpx.post(url + "/v1/evaluate", content=body, headers=JSON, timeout=60).status_code == 200
+        assert (
+            httpx.post(url + "/v1/evaluate", content=body, headers=JSON, timeout=60).status_code
+            == 200
+        )
     finally:
         assert server.stop() == 0
     assert "Traceback" not in server.output()
@@ -104,7 +124,13 @@ def test_sigterm_lets_the_request_in_flight_finish(tmp_path, body, workers):
     answer: dict = {}
 
     def html():
-        answer["response"] = httpx.post(server.url + "/v1/evaluate", params={"format": "html"}, content=body, headers=JSON, timeout=60)
+        answer["response"] = httpx.post(
+            server.url + "/v1/evaluate",
+            params={"format": "html"},
+            content=body,
+            headers=JSON,
+            timeout=60,
+        )
 
     thread = threading.Thread(target=html)
     thread.start()
@@ -131,7 +157,9 @@ def test_the_missing_extra_is_named_in_chinese(tmp_path):
         "import sys; sys.modules['uvicorn'] = None; sys.modules['starlette'] = None\n"
         "from junheng.cli import main; sys.exit(main(['serve']))"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path
+    )
     assert done.returncode == 2
     assert "pip install 'junheng[serve]'" in done.stderr and "starlette" in done.stderr
     assert "可选依赖" in done.stderr and "Traceback" not in done.stderr

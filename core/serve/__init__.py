@@ -26,7 +26,11 @@ import importlib
 __all__ = ["EXTRA_MESSAGE", "missing"]
 
 #: (import name, distribution) of what the service needs beyond the base install
-_NEEDS = (("starlette", "starlette"), ("uvicorn", "uvicorn"), ("python_multipart", "python-multipart"))
+_NEEDS = (
+    ("starlette", "starlette"),
+    ("uvicorn", "uvicorn"),
+    ("python_multipart", "python-multipart"),
+)
 
 EXTRA_MESSAGE = (
     "junheng serve 需要可选依赖 {names}，当前环境未安装。\n"

@@ -59,7 +59,9 @@ def _json(doc: Any, status: int = 200, headers: Mapping[str, str] | None = None)
 def content_disposition(kind: str, name: str, fallback: str) -> str:
     """``attachment; filename="report.xlsx"; filename*=UTF-8''%E8%AF%84…``: an ASCII name
     for old clients and the Chinese one as RFC 5987 / RFC 6266 ``filename*``."""
-    ascii_name = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in fallback)
+    ascii_name = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in fallback
+    )
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
@@ -216,7 +218,9 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
     async def plan(request: Request) -> Response:
         # POST /v1/plan (CONTRACT.md) takes the evaluate bodies; it is added here, with its
         # entry in openapi.py and docs/http.md, when the planner lands in the library
-        raise Problem("not-implemented", "规划 (plan) 尚未实现：等规划器 (planner) 加入 junheng 后提供。")
+        raise Problem(
+            "not-implemented", "规划 (plan) 尚未实现：等规划器 (planner) 加入 junheng 后提供。"
+        )
 
     async def template(request: Request) -> Response:
         rid = request.path_params["ruleset"]

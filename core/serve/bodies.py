@@ -63,7 +63,12 @@ class DataRequest:
 
 def _issue(code: str, field: str, detail: str, found: Any = None, expected: Any = None):
     return DataIssue(
-        "error", code, f"请求的 {field}: {detail}", field=field, found=found, expected=expected,
+        "error",
+        code,
+        f"请求的 {field}: {detail}",
+        field=field,
+        found=found,
+        expected=expected,
         detail=detail,
     )
 
@@ -109,11 +114,15 @@ async def read_data_request(
 ) -> DataRequest:
     """The request's envelope and data, from either body shape."""
     media = media_type(request)
-    if media == "application/json" or (media.startswith("application/") and media.endswith("+json")):
+    if media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    ):
         body = await read_json_body(request, limit)
         return _from_json(body, ruleset_required=ruleset_required, explain=explain)
     if media == "multipart/form-data":
-        return await _from_multipart(request, limit, ruleset_required=ruleset_required, explain=explain)
+        return await _from_multipart(
+            request, limit, ruleset_required=ruleset_required, explain=explain
+        )
     raise Problem(
         "unsupported-media-type",
         f"不支持的请求媒体类型 {media or '（未给出 Content-Type）'}；"
@@ -123,7 +132,9 @@ async def read_data_request(
 
 
 def _allowed(explain: bool) -> tuple[str, ...]:
-    return ("ruleset", "schools", "county") + (("school_id", "county_code", "stage") if explain else ())
+    return ("ruleset", "schools", "county") + (
+        ("school_id", "county_code", "stage") if explain else ()
+    )
 
 
 def _check_envelope(
@@ -134,11 +145,19 @@ def _check_envelope(
     for key in values:
         if key not in allowed:
             issues.append(
-                _issue("request.unknown_key", str(key), f"未知的键 “{key}”（可用：{'、'.join(allowed)}）", key, list(allowed))
+                _issue(
+                    "request.unknown_key",
+                    str(key),
+                    f"未知的键 “{key}”（可用：{'、'.join(allowed)}）",
+                    key,
+                    list(allowed),
+                )
             )
     ruleset = values.get("ruleset")
     if ruleset is None and ruleset_required:
-        issues.append(_issue("request.required", "ruleset", "缺少规则集编号 ruleset", None, "string"))
+        issues.append(
+            _issue("request.required", "ruleset", "缺少规则集编号 ruleset", None, "string")
+        )
     elif ruleset is not None and not isinstance(ruleset, str):
         issues.append(_issue("request.type", "ruleset", "规则集编号应为字符串", ruleset, "string"))
     fields: dict[str, str] = {}
@@ -151,15 +170,31 @@ def _check_envelope(
                 fields[key] = value
         if ("school_id" in fields) == ("county_code" in fields):
             issues.append(
-                _issue("request.required", "school_id", "请给出 school_id（学校）或 county_code（县）之一", None, "school_id | county_code")
+                _issue(
+                    "request.required",
+                    "school_id",
+                    "请给出 school_id（学校）或 county_code（县）之一",
+                    None,
+                    "school_id | county_code",
+                )
             )
         if fields.get("stage") not in (None, "primary", "junior"):
-            issues.append(_issue("request.enum", "stage", "学段应为 primary 或 junior", fields["stage"], ["primary", "junior"]))
+            issues.append(
+                _issue(
+                    "request.enum",
+                    "stage",
+                    "学段应为 primary 或 junior",
+                    fields["stage"],
+                    ["primary", "junior"],
+                )
+            )
     return ruleset, fields
 
 
 def _bad_envelope(issues: list[DataIssue]) -> Problem:
-    return Problem("bad-request", "请求格式不对：" + "；".join(i.detail for i in issues), issues=issues)
+    return Problem(
+        "bad-request", "请求格式不对：" + "；".join(i.detail for i in issues), issues=issues
+    )
 
 
 def _from_json(body: Any, *, ruleset_required: bool, explain: bool) -> DataRequest:
@@ -167,7 +202,11 @@ def _from_json(body: Any, *, ruleset_required: bool, explain: bool) -> DataReque
         raise Problem(
             "bad-request",
             '请求体应为 JSON 对象 {"ruleset": …, "schools": […], "county": …}',
-            issues=[_issue("request.type", "(body)", "请求体应为 JSON 对象", type(body).__name__, "object")],
+            issues=[
+                _issue(
+                    "request.type", "(body)", "请求体应为 JSON 对象", type(body).__name__, "object"
+                )
+            ],
         )
     issues: list[DataIssue] = []
     ruleset, fields = _check_envelope(
@@ -177,9 +216,19 @@ def _from_json(body: Any, *, ruleset_required: bool, explain: bool) -> DataReque
     county = body.get("county")
     if not isinstance(schools, list):
         found = "（缺少）" if "schools" not in body else type(schools).__name__
-        issues.append(_issue("request.type", "schools", "schools 应为学校记录的数组", found, "array"))
+        issues.append(
+            _issue("request.type", "schools", "schools 应为学校记录的数组", found, "array")
+        )
     if county is not None and not isinstance(county, (dict, list)):
-        issues.append(_issue("request.type", "county", "county 应为县域记录（对象）或其数组", type(county).__name__, "object | array"))
+        issues.append(
+            _issue(
+                "request.type",
+                "county",
+                "county 应为县域记录（对象）或其数组",
+                type(county).__name__,
+                "object | array",
+            )
+        )
     if issues:
         raise _bad_envelope(issues)
     return DataRequest(ruleset, schools, county, fields)
@@ -217,7 +266,15 @@ async def _from_multipart(
                 else:
                     texts[key] = ""  # reported as unknown below
             elif key in ("schools", "county"):
-                issues.append(_issue("request.type", key, f"{key} 应为上传的文件（-F {key}=@文件）", "text", "file"))
+                issues.append(
+                    _issue(
+                        "request.type",
+                        key,
+                        f"{key} 应为上传的文件（-F {key}=@文件）",
+                        "text",
+                        "file",
+                    )
+                )
             else:
                 texts[key] = value
         ruleset, fields = _check_envelope(
@@ -227,7 +284,9 @@ async def _from_multipart(
             explain=explain,
         )
         if "schools" not in files and "schools" not in texts:
-            issues.append(_issue("request.required", "schools", "缺少学校数据文件 schools", None, "file"))
+            issues.append(
+                _issue("request.required", "schools", "缺少学校数据文件 schools", None, "file")
+            )
         if issues:
             raise _bad_envelope(issues)
         return DataRequest(ruleset, files["schools"], files.get("county"), fields)
@@ -244,5 +303,9 @@ def _file_name(upload: UploadFile, kind: str) -> str:
         stem, ext = raw, ""
     stem = re.sub(r"[^\w\-]+", "_", stem, flags=re.UNICODE).strip("._")[:80] or kind
     ext = re.sub(r"[^A-Za-z0-9]+", "", ext).lower()[:10]
-    suffix = f".{ext}" if ext else _EXTENSION_OF_MEDIA.get((upload.content_type or "").split(";")[0].strip().lower(), "")
+    suffix = (
+        f".{ext}"
+        if ext
+        else _EXTENSION_OF_MEDIA.get((upload.content_type or "").split(";")[0].strip().lower(), "")
+    )
     return stem + suffix

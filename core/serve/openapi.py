@@ -84,7 +84,9 @@ def _responses(ok: Mapping[str, Any], *codes: str) -> dict[str, Any]:
     return out
 
 
-def _data_request(ruleset_ids: list[str], *, ruleset_required: bool, explain: bool) -> dict[str, Any]:
+def _data_request(
+    ruleset_ids: list[str], *, ruleset_required: bool, explain: bool
+) -> dict[str, Any]:
     """The JSON envelope and its multipart twin."""
     ruleset = {
         "type": "string",
@@ -109,15 +111,32 @@ def _data_request(ruleset_ids: list[str], *, ruleset_required: bool, explain: bo
             "format": "binary",
             "description": "The school file: .json, .csv (UTF-8, UTF-8 with BOM, GB18030) or .xlsx, by its file name's extension.",
         },
-        "county": {"type": "string", "format": "binary", "description": "The county file (.json, .csv, .xlsx)."},
+        "county": {
+            "type": "string",
+            "format": "binary",
+            "description": "The county file (.json, .csv, .xlsx).",
+        },
     }
     required = ["ruleset", "schools"] if ruleset_required else ["schools"]
     explain_props: dict[str, Any] = {}
     if explain:
         explain_props = {
-            "school_id": {"type": "string", "title": "学校标识码", "description": "Explain this school (or give county_code)."},
-            "county_code": {"type": "string", "title": "县级行政区划代码", "description": "Explain this county (or give school_id)."},
-            "stage": {"type": "string", "enum": ["primary", "junior"], "title": "学段", "description": "Only this stage of the school."},
+            "school_id": {
+                "type": "string",
+                "title": "学校标识码",
+                "description": "Explain this school (or give county_code).",
+            },
+            "county_code": {
+                "type": "string",
+                "title": "县级行政区划代码",
+                "description": "Explain this county (or give school_id).",
+            },
+            "stage": {
+                "type": "string",
+                "enum": ["primary", "junior"],
+                "title": "学段",
+                "description": "Only this stage of the school.",
+            },
         }
     body = {
         "type": "object",
@@ -132,8 +151,8 @@ def _data_request(ruleset_ids: list[str], *, ruleset_required: bool, explain: bo
         "additionalProperties": False,
     }
     if explain:
-        one_of = [{"required": ["school_id"], "not": {"required": ["county_code"]}},
-                  {"required": ["county_code"], "not": {"required": ["school_id"]}}]
+        # exactly one of them: both present match both branches, which oneOf refuses
+        one_of = [{"required": ["school_id"]}, {"required": ["county_code"]}]
         body["oneOf"] = one_of
         upload["oneOf"] = copy.deepcopy(one_of)
     return {
@@ -143,8 +162,12 @@ def _data_request(ruleset_ids: list[str], *, ruleset_required: bool, explain: bo
             _MULTIPART: {
                 "schema": upload,
                 "encoding": {
-                    "schools": {"contentType": "application/json, text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/octet-stream"},
-                    "county": {"contentType": "application/json, text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/octet-stream"},
+                    "schools": {
+                        "contentType": "application/json, text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/octet-stream"
+                    },
+                    "county": {
+                        "contentType": "application/json, text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/octet-stream"
+                    },
                 },
             },
         },
@@ -174,12 +197,29 @@ def _components(engine: Engine) -> dict[str, Any]:
                 "status": {"type": "integer", "minimum": 400, "maximum": 599},
                 "detail": {"type": "string"},
                 "instance": {"type": "string"},
-                "issues": {"type": "array", "items": _ref("Issue"), "description": "every located error"},
-                "warning_issues": {"type": "array", "items": _ref("Issue"), "description": "the warnings that came with them"},
+                "issues": {
+                    "type": "array",
+                    "items": _ref("Issue"),
+                    "description": "every located error",
+                },
+                "warning_issues": {
+                    "type": "array",
+                    "items": _ref("Issue"),
+                    "description": "the warnings that came with them",
+                },
                 "errors": {"type": "integer", "minimum": 0},
                 "warnings": {"type": "integer", "minimum": 0},
             },
-            "required": ["type", "title", "status", "detail", "issues", "warning_issues", "errors", "warnings"],
+            "required": [
+                "type",
+                "title",
+                "status",
+                "detail",
+                "issues",
+                "warning_issues",
+                "errors",
+                "warnings",
+            ],
         },
         "ValidateResult": {
             "type": "object",
@@ -212,7 +252,10 @@ def _components(engine: Engine) -> dict[str, Any]:
                 "rulesets": {"type": "integer", "minimum": 0},
                 "queue": {
                     "type": "object",
-                    "properties": {k: {"type": "integer", "minimum": 0} for k in ("running", "waiting", "capacity", "threads")},
+                    "properties": {
+                        k: {"type": "integer", "minimum": 0}
+                        for k in ("running", "waiting", "capacity", "threads")
+                    },
                     "required": ["running", "waiting", "capacity", "threads"],
                 },
             },
@@ -262,7 +305,17 @@ def _components(engine: Engine) -> dict[str, Any]:
                     "items": {
                         "type": "object",
                         "properties": {
-                            "table": {"enum": ["parameters", "indicators", "school_rules", "county_items", "multi_year", "vetoes", "score"]},
+                            "table": {
+                                "enum": [
+                                    "parameters",
+                                    "indicators",
+                                    "school_rules",
+                                    "county_items",
+                                    "multi_year",
+                                    "vetoes",
+                                    "score",
+                                ]
+                            },
                             "id": {"type": "string"},
                             "title": {"type": "string"},
                             "source": {"type": "string"},
@@ -279,7 +332,15 @@ def _components(engine: Engine) -> dict[str, Any]:
                                 },
                             },
                         },
-                        "required": ["table", "id", "title", "source", "unverified", "origin", "values"],
+                        "required": [
+                            "table",
+                            "id",
+                            "title",
+                            "source",
+                            "unverified",
+                            "origin",
+                            "values",
+                        ],
                     },
                 },
             },
@@ -318,7 +379,10 @@ def openapi_document(engine: Engine, *, api_key: bool = False) -> dict[str, Any]
             "description": "attachment (xlsx) or inline, with an ASCII filename and the Chinese one as RFC 5987 filename*.",
             "schema": {"type": "string"},
         },
-        "X-Junheng-Passed": {"description": "true when every county passes.", "schema": {"enum": ["true", "false"]}},
+        "X-Junheng-Passed": {
+            "description": "true when every county passes.",
+            "schema": {"enum": ["true", "false"]},
+        },
     }
     fmt_param = {
         "name": "format",
@@ -334,22 +398,39 @@ def openapi_document(engine: Engine, *, api_key: bool = False) -> dict[str, Any]
                 "operationId": "healthz",
                 "summary": "存活检查：引擎版本、插件问题、队列 (liveness)",
                 "security": [],
-                "responses": {"200": {"description": "alive", "content": {_JSON: {"schema": _ref("Health")}}}},
+                "responses": {
+                    "200": {"description": "alive", "content": {_JSON: {"schema": _ref("Health")}}}
+                },
             }
         },
         "/v1/rulesets": {
             "get": {
                 "operationId": "listRulesets",
                 "summary": "全部规则集 (every installed ruleset)",
-                "responses": _responses({"description": "rulesets", "content": {_JSON: {"schema": _ref("RulesetList")}}}),
+                "responses": _responses(
+                    {"description": "rulesets", "content": {_JSON: {"schema": _ref("RulesetList")}}}
+                ),
             }
         },
         "/v1/rulesets/{id}": {
             "get": {
                 "operationId": "getRuleset",
                 "summary": "一个规则集，继承合并，每个值注明来源 (resolved, with each value's origin)",
-                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "enum": ids}}],
-                "responses": _responses({"description": "the resolved ruleset", "content": {_JSON: {"schema": _ref("RulesetDetail")}}}, "404"),
+                "parameters": [
+                    {
+                        "name": "id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "enum": ids},
+                    }
+                ],
+                "responses": _responses(
+                    {
+                        "description": "the resolved ruleset",
+                        "content": {_JSON: {"schema": _ref("RulesetDetail")}},
+                    },
+                    "404",
+                ),
             }
         },
         "/v1/validate": {
@@ -357,7 +438,17 @@ def openapi_document(engine: Engine, *, api_key: bool = False) -> dict[str, Any]
                 "operationId": "validate",
                 "summary": "校验数据，列出全部问题 (validate; 200 even when the data have errors)",
                 "requestBody": _data_request(ids, ruleset_required=False, explain=False),
-                "responses": _responses({"description": "every issue, as junheng validate --format json", "content": {_JSON: {"schema": _ref("ValidateResult")}}}, "400", "404", "413", "415", "503"),
+                "responses": _responses(
+                    {
+                        "description": "every issue, as junheng validate --format json",
+                        "content": {_JSON: {"schema": _ref("ValidateResult")}},
+                    },
+                    "400",
+                    "404",
+                    "413",
+                    "415",
+                    "503",
+                ),
             }
         },
         "/v1/evaluate": {
@@ -366,7 +457,14 @@ def openapi_document(engine: Engine, *, api_key: bool = False) -> dict[str, Any]
                 "summary": "评估并返回报告 (evaluate; the report in ?format=)",
                 "parameters": [fmt_param],
                 "requestBody": _data_request(ids, ruleset_required=True, explain=False),
-                "responses": _responses({"description": "the report", "headers": disposition, "content": report_content}, *busy),
+                "responses": _responses(
+                    {
+                        "description": "the report",
+                        "headers": disposition,
+                        "content": report_content,
+                    },
+                    *busy,
+                ),
             }
         },
         "/v1/explain": {
@@ -374,7 +472,13 @@ def openapi_document(engine: Engine, *, api_key: bool = False) -> dict[str, Any]
                 "operationId": "explain",
                 "summary": "一所学校或一个县的评估过程 (explain a school or a county)",
                 "requestBody": _data_request(ids, ruleset_required=True, explain=True),
-                "responses": _responses({"description": "the reasoning chain", "content": {_JSON: {"schema": _ref("Explanation")}}}, *busy),
+                "responses": _responses(
+                    {
+                        "description": "the reasoning chain",
+                        "content": {_JSON: {"schema": _ref("Explanation")}},
+                    },
+                    *busy,
+                ),
             }
         },
         "/v1/templates/{ruleset}": {
@@ -383,16 +487,33 @@ def openapi_document(engine: Engine, *, api_key: bool = False) -> dict[str, Any]
                 "summary": "数据采集模板 (data-collection template)",
                 "description": "kind=schools: the school template with the fields this ruleset needs (junheng template --ruleset). kind=county is answered 501 until the county template lands.",
                 "parameters": [
-                    {"name": "ruleset", "in": "path", "required": True, "schema": {"type": "string", "enum": ids}},
-                    {"name": "kind", "in": "query", "required": False, "schema": {"type": "string", "enum": ["schools"], "default": "schools"}},
-                    {"name": "format", "in": "query", "required": False, "schema": {"type": "string", "enum": ["xlsx", "csv"], "default": "xlsx"}},
+                    {
+                        "name": "ruleset",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "enum": ids},
+                    },
+                    {
+                        "name": "kind",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": ["schools"], "default": "schools"},
+                    },
+                    {
+                        "name": "format",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": ["xlsx", "csv"], "default": "xlsx"},
+                    },
                 ],
                 "responses": _responses(
                     {
                         "description": "the template",
                         "headers": {"Content-Disposition": disposition["Content-Disposition"]},
                         "content": {
-                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}},
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                                "schema": {"type": "string", "format": "binary"}
+                            },
                             "text/csv": {"schema": {"type": "string"}},
                         },
                     },
@@ -405,14 +526,26 @@ def openapi_document(engine: Engine, *, api_key: bool = False) -> dict[str, Any]
             "get": {
                 "operationId": "openapi",
                 "summary": "本文档 (this OpenAPI 3.1 document)",
-                "responses": _responses({"description": "OpenAPI 3.1", "content": {_JSON: {"schema": {"type": "object", "required": ["openapi", "paths"]}}}}),
+                "responses": _responses(
+                    {
+                        "description": "OpenAPI 3.1",
+                        "content": {
+                            _JSON: {"schema": {"type": "object", "required": ["openapi", "paths"]}}
+                        },
+                    }
+                ),
             }
         },
         "/docs": {
             "get": {
                 "operationId": "docs",
                 "summary": "离线接口文档页 (the offline docs page)",
-                "responses": _responses({"description": "a self-contained HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}),
+                "responses": _responses(
+                    {
+                        "description": "a self-contained HTML page",
+                        "content": {"text/html": {"schema": {"type": "string"}}},
+                    }
+                ),
             }
         },
     }
@@ -434,7 +567,11 @@ def openapi_document(engine: Engine, *, api_key: bool = False) -> dict[str, Any]
         "components": {
             "schemas": _components(engine),
             "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer KEY"},
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "Authorization: Bearer KEY",
+                },
                 "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
             },
         },

@@ -25,9 +25,7 @@ def health(engine: Engine, queue: Mapping[str, int]) -> dict[str, Any]:
         "version": __version__,
         "pid": os.getpid(),
         "plugins": sorted(p.name for p in engine.plugins),
-        "plugin_problems": [
-            {"plugin": p.plugin, "message": p.message} for p in engine.problems
-        ],
+        "plugin_problems": [{"plugin": p.plugin, "message": p.message} for p in engine.problems],
         "rulesets": len(engine.ruleset_ids()),
         "queue": dict(queue),
     }
@@ -85,7 +83,9 @@ def ruleset_detail(engine: Engine, rs: Ruleset) -> dict[str, Any]:
         return {"ruleset": by_file.get(file), "file": PurePath(file).name}
 
     raw = strip_origin(rs.raw)
-    nodes = {n.get("id"): n for n in raw.get("score", {}).get("nodes", []) if isinstance(n, Mapping)}
+    nodes = {
+        n.get("id"): n for n in raw.get("score", {}).get("nodes", []) if isinstance(n, Mapping)
+    }
     rules = []
     for table, metas in _tables(rs):
         for rid, meta in metas.items():

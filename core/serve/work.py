@@ -221,7 +221,14 @@ class Service:
             except KeyError:
                 where = f"（学段 {stage}）" if stage else ""
                 raise _invalid(
-                    [_unknown("unknown_school", "school_id", f"学校 {school_id}{where} 不在学校数据中", school_id)]
+                    [
+                        _unknown(
+                            "unknown_school",
+                            "school_id",
+                            f"学校 {school_id}{where} 不在学校数据中",
+                            school_id,
+                        )
+                    ]
                 ) from None
         code = str(request.fields.get("county_code"))
         try:
@@ -229,7 +236,15 @@ class Service:
         except KeyError:
             known = [c.county_code for c in report.counties]
             raise _invalid(
-                [_unknown("unknown_county", "county_code", f"县（区）代码 {code} 不在学校数据中（有：{', '.join(known) or '无'}）", code, known)]
+                [
+                    _unknown(
+                        "unknown_county",
+                        "county_code",
+                        f"县（区）代码 {code} 不在学校数据中（有：{', '.join(known) or '无'}）",
+                        code,
+                        known,
+                    )
+                ]
             ) from None
 
     def formats(self) -> dict[str, Any]:
@@ -238,7 +253,9 @@ class Service:
 
 
 def _unknown(code: str, field: str, detail: str, found: Any, expected: Any = None) -> DataIssue:
-    return DataIssue("error", code, detail, field=field, found=found, expected=expected, detail=detail)
+    return DataIssue(
+        "error", code, detail, field=field, found=found, expected=expected, detail=detail
+    )
 
 
 def _invalid(issues: Any) -> Problem:
