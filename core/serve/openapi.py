@@ -8,6 +8,9 @@ is that schema's ``$defs/data_issue``. Each is embedded whole under
 ``components/schemas`` with its internal ``$ref`` s re-pointed there (OpenAPI 3.1
 schemas are JSON Schema 2020-12, so nothing else changes). The ruleset ids and the
 report formats are the engine's own, so the document describes this very server.
+
+It is longer than the others: the document is one declarative literal (every path,
+parameter, response and the service's own small schemas), read best in one place.
 """
 
 from __future__ import annotations
