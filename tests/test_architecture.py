@@ -33,7 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("inputs",),
     ("engine",),
     ("summary", "template", "testing", "pytest_plugin"),
-    ("cli", "__main__"),
+    ("cli", "__main__", "serve"),
 )
 LAYER = {name: k for k, names in enumerate(LAYERS) for name in names}
 
