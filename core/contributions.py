@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
+import numpy as np
 
 from .discovery import PluginError, PluginInfo, PluginProblem, call
 from .fields import (
@@ -266,13 +267,38 @@ def _kind(value: Any) -> str:
 
 
 def _guarded(fn: FormulaFunction, plugin: str) -> Any:
-    """``fn.impl`` raising :class:`PluginError` naming the plugin instead of any exception."""
+    """``fn.impl`` raising :class:`PluginError` naming the plugin instead of any exception,
+    and instead of a result that is no number or array of numbers of the arguments' shape
+    (a string, a list of the wrong length, a column turned sideways): garbage never
+    enters a check."""
     impl = fn.impl
 
     def call_impl(*args: Any) -> Any:
         try:
-            return impl(*args)
+            result = impl(*args)
         except Exception as exc:
             raise PluginError(plugin, f"公式函数 {fn.name} 出错：{exc!r}") from exc
+        return _checked_result(result, args, fn.name, plugin)
 
     return call_impl
+
+
+def _checked_result(result: Any, args: tuple[Any, ...], name: str, plugin: str) -> np.ndarray:
+    try:
+        if result is None:  # numpy would read it as NaN: an undefined result, silently
+            raise TypeError
+        values = np.asarray(result, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise PluginError(
+            plugin, f"公式函数 {name} 返回了 {_kind(result)}，应为数字或与参数等长的数字数组"
+        ) from None
+    try:
+        shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+    except ValueError:  # pragma: no cover - the formula compiler broadcasts its arguments
+        shape = values.shape
+    if values.shape not in ((), shape):
+        raise PluginError(
+            plugin,
+            f"公式函数 {name} 返回了形状为 {values.shape} 的数组，应为数字或形状 {shape} 的数组",
+        )
+    return values

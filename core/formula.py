@@ -19,7 +19,7 @@ through arithmetic; ``and``/``or`` follow Kleene's three-valued logic
 All problems are found at load time and raised as :class:`FormulaError`
 naming the ruleset file, the rule id and the offending token.
 
-This module is longer than the others (about 550 lines) on purpose: the
+This module is longer than the others (about 580 lines) on purpose: the
 whitelist compiler, its node handlers and the value semantics they compile to
 (undefined, three-valued logic, tolerant comparisons) are one safety argument,
 which reads best in one file.
@@ -62,13 +62,19 @@ class FormulaError(ValueError):
 
 @attrs.frozen
 class FormulaFunction:
-    """A function callable from formulas. ``impl`` receives evaluated arguments."""
+    """A function callable from formulas. ``impl`` receives evaluated arguments.
+
+    ``integer_args`` maps an argument position (0-based) to the (lowest, highest)
+    integer it may be; such an argument must be written as an integer constant in the
+    formula, checked at load (``round(x, 1/0)`` or ``round(x, 1e15)`` never loads).
+    """
 
     name: str
     impl: Callable[..., Value]
     min_args: int
     max_args: int | None
     doc: str
+    integer_args: Mapping[int, tuple[int, int]] = attrs.field(factory=dict)
 
 
 def _nan_if_any(*args: Value) -> Value:
@@ -122,7 +128,7 @@ BUILTIN_FUNCTIONS: dict[str, FormulaFunction] = {
         FormulaFunction("abs", np.abs, 1, 1, "绝对值 absolute value"),
         FormulaFunction("ceil", np.ceil, 1, 1, "向上取整 round up"),
         FormulaFunction("floor", np.floor, 1, 1, "向下取整 round down"),
-        FormulaFunction("round", _fn_round, 1, 2, "四舍五入 round to n digits"),
+        FormulaFunction("round", _fn_round, 1, 2, "四舍五入 round to n digits", {1: (-15, 15)}),
         FormulaFunction("sqrt", lambda x: np.sqrt(np.where(x < 0, np.nan, x)), 1, 1, "平方根"),
         FormulaFunction(
             "clip", lambda x, lo, hi: np.clip(x, lo, hi), 3, 3, "限定在 [lo, hi] 之间 clamp"
@@ -438,6 +444,12 @@ class _Compiler:
                 else f"{fn.min_args}–{fn.max_args if fn.max_args is not None else '∞'}"
             )
             self.error(f"函数 {name} 需要 {want} 个参数，给了 {n} 个 (wrong argument count)", node)
+        for position, (low, high) in fn.integer_args.items():
+            if position < n and _integer_constant(node.args[position]) not in range(low, high + 1):
+                self.error(
+                    f"函数 {name} 的第 {position + 1} 个参数应为 {low} 到 {high} 之间的整数常数",
+                    node.args[position],
+                )
         args = [self._node(a, depth) for a in node.args]
         self.called.add(name)
         impl = fn.impl
@@ -459,6 +471,16 @@ class _Compiler:
         if name == "prev":
             return prev
         return lambda env: _divide(np.subtract(cur(env), prev(env)), prev(env))
+
+
+def _integer_constant(node: ast.AST) -> int | None:
+    """The integer a literal (``2``, ``-1``) stands for; None for anything else."""
+    sign = 1
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        sign, node = -1, node.operand
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return sign * node.value
+    return None
 
 
 def prev_name(field: str) -> str:

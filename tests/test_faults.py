@@ -267,6 +267,67 @@ def test_a_formula_function_raising_is_a_plugin_error_naming_the_plugin(tmp_path
         engine.evaluate("fn.quality", schools, county)
 
 
+class _GarbageFunction:
+    """A formula function whose return value is no column of numbers."""
+
+    __name__ = "garbage-function"
+
+    def __init__(self, path, result):
+        self.path, self.result = path, result
+
+    @hookimpl
+    def junheng_formula_functions(self):
+        return [FormulaFunction("garbage", lambda x: self.result(x), 1, 1, "garbage")]
+
+    @hookimpl
+    def junheng_rulesets(self):
+        return [self.path]
+
+
+@pytest.mark.parametrize(
+    "result, words",
+    [
+        (lambda x: "很多", "返回了 str"),
+        (lambda x: None, "返回了 NoneType"),
+        (lambda x: [1.0, 2.0, 3.0], "形状为 (3,)"),
+        (lambda x: x.reshape(-1, 1), "形状为"),
+        (lambda x: {"a": 1}, "返回了 dict"),
+        (lambda x: [object()] * len(x), "返回了 list"),
+    ],
+    ids=["text", "none", "short-list", "sideways", "mapping", "objects"],
+)
+def test_a_formula_function_returning_garbage_is_a_plugin_error_naming_it(tmp_path, result, words):
+    path = tmp_path / "g.toml"
+    path.write_text(
+        'id = "fn.garbage"\ntitle = "函数"\nsource = "s"\nextends = "national.quality.2017"\n'
+        '[indicators.junk]\ntitle = "垃圾"\nsource = "s"\nformula = "garbage(students)"\n'
+        "threshold = 1\n",
+        encoding="utf-8",
+    )
+    engine = Engine(entry_points=False, plugins=[NATIONAL, _GarbageFunction(path, result)])
+    schools, county = _sample_records()
+    with pytest.raises(PluginError) as info:
+        engine.evaluate("fn.garbage", schools, county)
+    assert info.value.plugin == "garbage-function"
+    assert "公式函数 garbage" in info.value.message and words in info.value.message
+
+
+def test_a_formula_function_returning_numbers_of_the_right_shape_works(tmp_path):
+    path = tmp_path / "g.toml"
+    path.write_text(
+        'id = "fn.fine"\ntitle = "函数"\nsource = "s"\nextends = "national.quality.2017"\n'
+        '[indicators.half]\ntitle = "一半"\nsource = "s"\nformula = "garbage(students)"\n'
+        "threshold = 1\n",
+        encoding="utf-8",
+    )
+    plugin = _GarbageFunction(path, lambda x: (x / 2).tolist())  # a list is fine: numbers
+    engine = Engine(entry_points=False, plugins=[NATIONAL, plugin])
+    schools, county = _sample_records()
+    report = engine.evaluate("fn.fine", schools, county)
+    row = report.schools.row(0)
+    assert row.checks["half"].value == pytest.approx(row.students / 2)
+
+
 def test_cli_reports_a_plugin_failure_with_exit_4_naming_the_plugin(sample, capsys, monkeypatch):
     path = sample / "p.toml"
     path.write_text(

@@ -224,6 +224,61 @@ CASES: dict[str, Case] = {
     "missing_id": ({"a.toml": 'title = "无编号"\nsource = "s"\n'}, "t.bad", "id"),
     "bad_id": ({"a.toml": 'id = "../../etc/passwd"\ntitle = "t"\nsource = "s"\n'}, "t.bad", "id"),
     "datetime_value": ({"a.toml": HEAD + "version = 1979-05-27T07:32:00Z\n"}, "t.bad", "version"),
+    # -- sanity (issue 12): numbers no policy gives, a ruleset judging nothing ----------
+    "negative_cv_limit": (
+        {
+            "a.toml": child(
+                "t.bad",
+                "national.quality.2017",
+                "[indicators.teaching_room_area_per_student]\ncv_limit = -0.5\n",
+            )
+        },
+        "t.bad",
+        "值 -0.5 应大于 0",
+    ),
+    "zero_cv_limit_per_stage": (
+        {
+            "a.toml": child(
+                "t.bad",
+                "national.quality.2017",
+                "[indicators.teaching_room_area_per_student]\ncv_limit = { primary = 0, junior = 0.45 }\n",
+            )
+        },
+        "t.bad",
+        "应大于 0",
+    ),
+    "string_threshold": (
+        {
+            "a.toml": child(
+                "t.bad",
+                "national.quality.2017",
+                '[indicators.teaching_room_area_per_student]\nthreshold = "4.5"\n',
+            )
+        },
+        "t.bad",
+        "的类型不对，应为数字",
+    ),
+    "empty_ruleset": ({"a.toml": HEAD}, "t.bad", "没有任何评估项目"),
+    "indicators_without_limits": (
+        {"a.toml": HEAD + ind("students * 2")},
+        "t.bad",
+        "没有任何评估项目",
+    ),
+    "round_digits_divide_by_zero": (
+        {"a.toml": HEAD + ind("round(students, 1/0)", extra="threshold = 1\n")},
+        "t.bad",
+        "第 2 个参数应为 -15 到 15 之间的整数常数",
+    ),
+    "round_digits_huge": (
+        {"a.toml": HEAD + ind("round(students, 1e15)", extra="threshold = 1\n")},
+        "t.bad",
+        "整数常数",
+    ),
+    "round_digits_a_name": (
+        {"a.toml": HEAD + ind("round(students, students)", extra="threshold = 1\n")},
+        "t.bad",
+        "整数常数",
+    ),
     # -- text, TOML bombs -----------------------------------------------------------------
     "very_long_title": (
         {"a.toml": 'id = "t.bad"\nsource = "s"\ntitle = "' + "长" * 5000 + '"\n'},
@@ -394,7 +449,7 @@ def _write(tmp_path: Path, files: dict[str, File]) -> list[Path]:
 
 
 def test_corpus_size():
-    assert len(CASES) >= 30
+    assert len(CASES) >= 90
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

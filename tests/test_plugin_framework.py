@@ -371,7 +371,7 @@ def test_structure_errors_inside_one_of_name_the_json_path(tmp_path):
     engine = Engine(entry_points=False, plugins=[NATIONAL, _Files(path)])
     messages = [p.message for p in engine.problems if str(path) in p.message]
     assert any(
-        "$.parameters.p.value.primary" in m and "'4.2' is not of type 'number'" in m
+        "$.parameters.p.value.primary" in m and "值 '4.2' 的类型不对，应为数字" in m
         for m in messages
     ), messages
     assert not any("is not valid under any of the given schemas" in m for m in messages)

@@ -143,6 +143,13 @@ class _Builder:
                 vetoes[rid] = Veto(meta=meta, when=f)
         score = self._score(d["score"], county_all) if "score" in d else None
 
+        judged = any(i.threshold or i.cv_limit for i in indicators.values())
+        if not (self.problems or judged or rules or composite or items or multi or vetoes or score):
+            # evaluating it would report "通过" on nothing at all
+            self.problems.append(
+                f"{self.file}: 规则集 {d['id']} 没有任何评估项目（有限值或差异系数上限的指标、"
+                "学校规则、县级指标、多年度规则、一票否决或评分表），不能用于评估"
+            )
         if self.problems:
             raise RulesetError(self.problems)
         return Ruleset(

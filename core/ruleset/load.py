@@ -168,7 +168,11 @@ def _relevant(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
     and among them jsonschema's :func:`~jsonschema.exceptions.best_match`."""
     while error.context:
         deepest = max(len(e.absolute_path) for e in error.context)
-        best = best_match(e for e in error.context if len(e.absolute_path) == deepest)
+        candidates = [e for e in error.context if len(e.absolute_path) == deepest]
+        # a value of the right type for one alternative: that alternative's complaint
+        # (``cv_limit = -0.5`` is a number too small, not "not an object")
+        typed = [e for e in candidates if e.validator != "type"] or candidates
+        best = best_match(typed)
         if best is None or best is error:
             break
         error = best
@@ -184,4 +188,41 @@ def _schema_message(err: jsonschema.ValidationError) -> str:
         return f"数组过长：{len(value)} 项，上限 {limit} (too many items)"
     if err.validator == "maxProperties" and isinstance(value, dict):
         return f"条目过多：{len(value)} 个，上限 {limit} (too many entries)"
+    shown = _short(repr(value), 60)
+    if err.validator == "type":
+        want = "或".join(_TYPE_WORDS.get(t, t) for t in _as_list(limit))
+        return f"值 {shown} 的类型不对，应为{want}"
+    if err.validator in _BOUND_WORDS:
+        return f"值 {shown} {_BOUND_WORDS[err.validator]} {limit}"
+    if err.validator == "enum":
+        return f"值 {shown} 不是可选值，应为 {'、'.join(map(str, limit))} 之一"
+    if err.validator == "required":
+        missing = [k for k in limit if isinstance(value, dict) and k not in value]
+        return f"缺少必填项 {'、'.join(missing) or limit}"
+    if err.validator == "additionalProperties" and isinstance(value, dict):
+        known = set(err.schema.get("properties", {})) if isinstance(err.schema, dict) else set()
+        unknown = [k for k in value if k not in known]
+        return f"未知的键 {'、'.join(map(str, unknown))}（拼写错误或多余的键）"
     return _short(err.message, 300)
+
+
+_TYPE_WORDS = {
+    "number": "数字",
+    "integer": "整数",
+    "string": "文本（加引号）",
+    "boolean": "true/false",
+    "object": "表（[table] 或 {...}）",
+    "array": "数组 [...]",
+}
+_BOUND_WORDS = {
+    "minimum": "应不小于",
+    "maximum": "应不大于",
+    "exclusiveMinimum": "应大于",
+    "exclusiveMaximum": "应小于",
+    "minLength": "的长度应不少于",
+    "minItems": "的项数应不少于",
+}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
