@@ -97,6 +97,14 @@ def csv_text(*rows: list, header: list | None = None) -> str:
     return "\n".join(",".join(str(c) for c in row) for row in lines) + "\n"
 
 
+def _stray_byte_csv(row: int) -> bytes:
+    """A UTF-8 CSV of ``row`` + 20 rows with one byte that is no UTF-8 in row ``row``."""
+    rows = [[f"360121-{i:04d}", f"第{i}小学", *ROW[2:]] for i in range(1, row + 20)]
+    data = csv_text(*rows).encode("utf-8")
+    at = data.index(f"第{row - 1}小学".encode())  # the header is row 1
+    return data[:at] + b"\xff" + data[at:]
+
+
 def xlsx(name: str, make: Callable[[openpyxl.Workbook], None]) -> Builder:
     def build(d: Path) -> tuple[str, str | None]:
         workbook = openpyxl.Workbook()
@@ -295,6 +303,31 @@ CASES: dict[str, tuple[Builder, str]] = {
         "JSON",
     ),
     "csv_undecodable": (text("schools.csv", b"id,name\n\xff\xfe\xfa\x80\x81,x\n" * 3), "编码"),
+    # issue 12: encodings that decode as GB18030 without an error, into nonsense
+    "csv_big5": (
+        text(
+            "schools.csv",
+            csv_text(*[[*ROW[:1], f"第一實驗小學{i}", *ROW[2:]] for i in range(9)]).encode("big5"),
+        ),
+        "Big5",
+    ),
+    "csv_shift_jis": (
+        text(
+            "schools.csv",
+            csv_text(*[[*ROW[:1], f"東京第一小学校{i}", *ROW[2:]] for i in range(9)]).encode(
+                "shift_jis"
+            ),
+        ),
+        "Shift-JIS",
+    ),
+    "csv_one_stray_byte_in_row_1500": (
+        text("schools.csv", _stray_byte_csv(1500)),
+        "第 1500 行有无法识别的字节",
+    ),
+    "csv_oversize_cell_located": (
+        text("schools.csv", csv_text(ROW, ROW) + '360121-003,"' + "长" * 140_000 + '",360121\n'),
+        "第 4 行有一个单元格超过",
+    ),
     # -- CSV ------------------------------------------------------------------------------
     "csv_header_only": (text("schools.csv", csv_text()), "没有学校数据"),
     "csv_ragged_long_row": (text("schools.csv", csv_text([*ROW, "多余", "列"])), "单元格"),

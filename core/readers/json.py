@@ -16,7 +16,8 @@ import re
 from typing import Any
 
 from ..bulk import gc_paused
-from .source import ReadContext, ReadResult, decode_text, failed
+from .encoding import decode_text
+from .source import ReadContext, ReadResult, failed
 
 try:
     import orjson

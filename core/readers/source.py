@@ -9,7 +9,6 @@ here raises on user data.
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,6 @@ __all__ = [
     "ReadResult",
     "Row",
     "check_fraction",
-    "decode_text",
     "failed",
     "file_sha256",
     "read_bytes",
@@ -229,25 +227,3 @@ def read_bytes(path: Path, limit: int, ctx: ReadContext) -> bytes | None:
         ctx.error("parse", "文件为空。")
         return None
     return data
-
-
-def decode_text(data: bytes, ctx: ReadContext) -> str | None:
-    """A text file's characters: UTF-16 with BOM, UTF-8 (with or without BOM), then
-    GB18030 (what Chinese Excel exports); None after an ``encoding`` issue."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    ctx.error(
-        "encoding",
-        "无法识别文件编码：既不是 UTF-8 也不是 GB18030。"
-        "请在 Excel 中“另存为”CSV UTF-8 或 .xlsx 后重试。",
-        expected=["utf-8", "utf-8-sig", "gb18030"],
-    )
-    return None

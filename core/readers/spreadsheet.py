@@ -1,6 +1,6 @@
 """CSV and XLSX files to rows of cells, refusing what is not what its extension says.
 
-CSV: the encoding detected (:func:`~junheng.readers.source.decode_text`), the
+CSV: the encoding detected (:func:`~junheng.readers.encoding.decode_text`), the
 delimiter guessed from the header line (comma, tab, semicolon), NUL bytes
 refused, an oversize field located. XLSX: the file checked before openpyxl opens it
 (:mod:`~junheng.readers.xlsx_scan`: zip bombs, string tables, rows, cells), then the
@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from .cells import ExcelError, Percent, is_blank
-from .source import ReadContext, Row, decode_text
+from .encoding import decode_text
+from .source import ReadContext, Row
 from .xlsx_scan import SheetFacts, scan_xlsx
 
 __all__ = ["column_letter", "csv_rows", "xlsx_rows"]
@@ -51,12 +52,24 @@ def csv_rows(data: bytes, ctx: ReadContext) -> list[Row] | None:
             if candidate in first_line:
                 delimiter = candidate
                 break
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[Row] = []
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        return [(n, row) for n, row in enumerate(reader, start=1)]
+        for row in reader:
+            rows.append((len(rows) + 1, row))
     except csv.Error as exc:
-        ctx.error("parse", f"CSV 格式错误：{exc}。")
+        row = len(rows) + 1
+        where = f"第 {row} 行" + (f"（文件第 {reader.line_num} 行）" if reader.line_num != row else "")
+        if "field larger than field limit" in str(exc):
+            problem = (
+                f"有一个单元格超过 {csv.field_size_limit():,} 个字符"
+                "（常见原因：引号没有配对，后面的整段文字被读进了一个单元格）"
+            )
+        else:
+            problem = f"格式错误（{exc}）"
+        ctx.error("parse", f"CSV {where}{problem}。", row=row)
         return None
+    return rows
 
 
 def xlsx_rows(path: Path, data: bytes, ctx: ReadContext) -> list[Row] | None:
