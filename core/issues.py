@@ -13,6 +13,8 @@ Codes in use (stable; extend, do not rename):
 ``duplicate_year``    the county finance series repeats a year
 ``duplicate_column``  two spreadsheet columns map to the same field
 ``missing_central_school``  ``central_school_id`` names a school not in the input
+``central_school_chain``    the central school is itself a teaching point (warning)
+``central_school_cycle``    teaching points name each other as central school
 ``county_mismatch``   a school's ``county_code`` differs from the county record
 ``year_mismatch``     a school's ``year`` differs from the county's year (warning)
 ``stage_mismatch``    the stage blocks do not fit ``school_type``
@@ -29,6 +31,8 @@ Codes in use (stable; extend, do not rename):
 ``fraction_percent``  a percent field holding a value between 0 and 1 (warning)
 ``sheet_chosen``      the XLSX sheet read is not the first visible one (warning)
 ``hidden_rows``       XLSX rows hidden in Excel hold data, read like the others (warning)
+``text.unsafe``       a control character or lone surrogate no report can carry
+``text.whitespace``   an identifier with spaces before or after it
 """
 
 from __future__ import annotations

@@ -208,18 +208,30 @@ def _fold(
     stage_fields: list[str],
     apportioned: frozenset[str],
 ) -> None:
-    """Add each teaching point's counts and assets into its central school's unit of the same stage."""
+    """Add each teaching point's counts and assets into its central school's unit of the same
+    stage. A teaching point whose central school is itself a teaching point goes to the
+    end of that chain (A → B → C: A and B into C); a cycle (A → B → A) folds nowhere and
+    is excluded saying so, so no pupil is counted twice or silently lost."""
     key_to_unit = {(ids[school_index[u]], int(stage[u])): u for u in range(school_index.size)}
+    points = {ids[school_index[u]] for u in np.nonzero(tp)[0]}
+    central_of = {
+        sid: records[i].get("central_school_id") for i, sid in enumerate(ids) if sid in points
+    }
     src, dst = [], []
     for u in np.nonzero(tp)[0]:
         central = records[school_index[u]].get("central_school_id")
-        target = key_to_unit.get((central, int(stage[u])))
+        root, chain, cyclic = _root(ids[school_index[u]], central_of)
         included[u] = False
-        if target is None or target == u:
-            reason[u] = f"教学点的中心校 {central} 不在数据中或无同学段，无法并入，未参加评估"
+        if cyclic:
+            reason[u] = f"教学点的中心校互相指向（{' → '.join(chain)}），无法并入，未参加评估"
             continue
-        reason[u] = f"教学点已并入中心校 {central} 统计（preparation.teaching_points = fold）"
-        folded[u] = central
+        target = key_to_unit.get((root, int(stage[u])))
+        if target is None or target == u:
+            reason[u] = f"教学点的中心校 {root or central} 不在数据中或无同学段，无法并入，未参加评估"
+            continue
+        via = f"（经教学点 {'、'.join(chain[1:-1])}）" if len(chain) > 2 else ""
+        reason[u] = f"教学点已并入中心校 {root}{via} 统计（preparation.teaching_points = fold）"
+        folded[u] = root
         src.append(u)
         dst.append(target)
     if not src:
@@ -239,3 +251,16 @@ def _fold(
     for f in wide_fields:
         if f in apportioned and f"school_{f}" in cols:
             np.add.at(cols[f"school_{f}"], dst_a, np.nan_to_num(cols[f"school_{f}"][src_a]))
+
+
+def _root(point: str, central_of: Mapping[str, Any]) -> tuple[Any, list[str], bool]:
+    """The school at the end of ``point``'s chain of central schools, the chain (``point``
+    first, the root last) and whether it closes on itself (then there is no root)."""
+    chain = [point]
+    current = central_of.get(point)
+    while current in central_of:  # the central school is a teaching point too
+        if current in chain:
+            return None, [*chain, current], True
+        chain.append(current)
+        current = central_of[current]
+    return current, [*chain, str(current)], False

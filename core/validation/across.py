@@ -1,5 +1,6 @@
-"""Rules across records: duplicate school ids, central schools missing from the input,
-county codes and years that differ from the county records.
+"""Rules across records: duplicate school ids, central schools missing from the input or
+themselves teaching points (a chain, or a cycle), county codes and years that differ
+from the county records.
 
 Each rule is settled on whole columns first (C-level set operations: the usual
 national batch has no such problem), and looks record by record only when
@@ -26,11 +27,12 @@ def cross_record_issues(
     where: Where,
 ) -> list[DataIssue]:
     """Duplicate ids, missing central schools, county mismatches (in that order)."""
-    got = pulled.values(("id", "central_school_id", "county_code", "year"))
+    got = pulled.values(("id", "central_school_id", "county_code", "year", "school_type"))
     ids, centrals = got["id"], got["central_school_id"]
     return [
         *_duplicate_ids(records, ids, where),
         *_central_schools(records, ids, centrals, where),
+        *_central_chains(records, ids, centrals, got["school_type"], where),
         *_county_mismatch(records, got["county_code"], got["year"], counties, where),
     ]
 
@@ -90,6 +92,60 @@ def _central_schools(
                 "central_school_id",
                 found=central,
                 expected=expected,
+            )
+        )
+    return out
+
+
+def _central_chains(
+    records: Sequence[Any],
+    ids: Sequence[Any],
+    centrals: Sequence[Any],
+    types: Sequence[Any],
+    where: Where,
+) -> list[DataIssue]:
+    """A central school that is itself a teaching point: a chain (warning: folded to its
+    end) or a cycle (error: the pupils would belong to no unit)."""
+    points = {sid for sid, kind in zip(ids, types, strict=True) if kind == "teaching_point"}
+    try:
+        if not points or not (set(centrals) & points):
+            return []
+    except TypeError:  # an unhashable value (invalid data): the schema step reports it
+        return []
+    central_of = {
+        sid: c for sid, c in zip(ids, centrals, strict=True) if sid in points and isinstance(c, str)
+    }
+    out = []
+    for index, (sid, central) in enumerate(zip(ids, centrals, strict=True)):
+        if central not in points or central == sid:
+            continue
+        chain, current = [sid], central
+        while current in central_of and current not in chain:
+            chain.append(current)
+            current = central_of[current]
+        path = " → ".join(map(str, [*chain, current]))
+        if current in chain:
+            severity, code = "error", "central_school_cycle"
+            detail = (
+                f"所属中心校形成循环：{path}；这些教学点的学生将不属于任何学校。"
+                "教学点的所属中心校应是一所不是教学点的学校。"
+            )
+        else:
+            severity, code = "warning", "central_school_chain"
+            detail = (
+                f"所属中心校 {central} 本身是教学点（{path}）；"
+                f"合并统计时并入链条末端的 {current}。"
+            )
+        out.append(
+            where.issue(
+                severity,  # type: ignore[arg-type]
+                code,
+                detail,
+                index,
+                records[index],
+                "central_school_id",
+                found=central,
+                expected="a school that is not a teaching point",
             )
         )
     return out
