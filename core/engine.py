@@ -34,6 +34,7 @@ from .issues import DataIssue, InputError
 from .readers import ReadResult, read_county, read_schools
 from .results import Report
 from .ruleset import MAX_EXTENDS_DEPTH, Ruleset, RulesetError, build_ruleset, strip_origin
+from .sampling import SampleCall
 from .sections import checked_sections
 from .validation import huge_integer_errors, missing_field_issues, validate
 
@@ -209,7 +210,9 @@ class Engine:
         from .sample import load_sample
 
         schools, county = load_sample()
-        state = self.hook("junheng_sample", schools=schools, county=county)
+        state = self.hook(
+            "junheng_sample", SampleCall(schools, county), schools=schools, county=county
+        )
         self.problems += [p for p in state.problems if p not in self.problems]
         return schools, county
 

@@ -82,9 +82,13 @@ def read_inputs(
     registry: Registry, schools: Source, county: Source = None
 ) -> tuple[ReadResult, ReadResult | None]:
     """The first step of :func:`load`: what the readers read (or the records as given)."""
-    return _read(schools, "schools", registry), None if county is None else _read(
-        county, "county", registry
-    )
+    school_read = _read(schools, "schools", registry)
+    county_read = None if county is None else _read(county, "county", registry)
+    if county_read is not None and _is_path(county) and _is_path(schools):
+        if Path(county).resolve() == Path(schools).resolve():  # {"schools": …, "county": …}
+            issues = [i for i in school_read.issues if i.code != "ignored_part"]
+            school_read = attrs.evolve(school_read, issues=issues)
+    return school_read, county_read
 
 
 def check_inputs(

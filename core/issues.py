@@ -17,6 +17,8 @@ Codes in use (stable; extend, do not rename):
 ``central_school_cycle``    teaching points name each other as central school
 ``county_mismatch``   a school's ``county_code`` differs from the county record
 ``year_mismatch``     a school's ``year`` differs from the county's year (warning)
+``mixed_years``       schools of several years and no county year to choose (warning)
+``lone_county``       a county of one or two schools beside large ones: a typo? (warning)
 ``stage_mismatch``    the stage blocks do not fit ``school_type``
 ``unknown_column``    a spreadsheet column that is no known field (warning)
 ``missing_field``     a field the chosen ruleset needs is absent (warning)
@@ -26,6 +28,8 @@ Codes in use (stable; extend, do not rename):
 ``conversion``        a spreadsheet cell that cannot be converted to the field's type
 ``too_large``         a file (or an XLSX's uncompressed content) past the size bounds
 ``duplicate_key``     a JSON object repeats a key
+``duplicate_key_unchecked``  a JSON file too large for the repeated-key check (warning)
+``ignored_part``      a part of a JSON file that is not read as school data (warning)
 ``ragged_row``        a CSV/XLSX row has values beyond the header's last column
 ``formula``           an XLSX formula cell without a cached result
 ``fraction_percent``  a percent field holding a value between 0 and 1 (warning)

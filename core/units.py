@@ -227,7 +227,9 @@ def _fold(
             continue
         target = key_to_unit.get((root, int(stage[u])))
         if target is None or target == u:
-            reason[u] = f"教学点的中心校 {root or central} 不在数据中或无同学段，无法并入，未参加评估"
+            reason[u] = (
+                f"教学点的中心校 {root or central} 不在数据中或无同学段，无法并入，未参加评估"
+            )
             continue
         via = f"（经教学点 {'、'.join(chain[1:-1])}）" if len(chain) > 2 else ""
         reason[u] = f"教学点已并入中心校 {root}{via} 统计（preparation.teaching_points = fold）"

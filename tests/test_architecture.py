@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("explain",),
     ("outputs",),
     ("defaults",),
-    ("discovery", "sections", "preparation", "contributions"),
+    ("discovery", "sections", "preparation", "sampling", "contributions"),
     ("inputs",),
     ("engine",),
     ("summary", "template", "testing", "pytest_plugin"),

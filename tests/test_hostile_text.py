@@ -315,3 +315,30 @@ def test_a_huge_integer_in_records_said_to_be_validated_is_still_located(engine,
     with pytest.raises(junheng.InputError) as caught:
         engine.evaluate("gansu.basic", schools, county, validate_input=False)
     assert caught.value.issues[0].field == "finance[1].education_appropriation_yuan"
+
+
+# -- Markdown: user text is text, never HTML or a link -------------------------------------------
+
+
+def test_markdown_report_shows_hostile_names_as_text(engine, sample):
+    markdown_it = pytest.importorskip("markdown_it")
+    schools, county = copy.deepcopy(sample)
+    failing = engine.evaluate(RULESET, schools, county).schools
+    ids = [failing.row(i).id for i in range(len(failing.passed)) if failing.passed[i] == 0.0]
+    names = {
+        ids[0]: "<script>alert(1)</script>小学",
+        ids[1]: "<img src=x onerror=alert(1)>小学",
+        ids[2]: "[点我](javascript:alert(1))小学",
+    }
+    for record in schools:
+        if record["id"] in names:
+            record["name"] = names[record["id"]]
+    county["name"] = "**粗体**县_下划线_"
+    text = render(engine.evaluate(RULESET, schools, county), "md").decode("utf-8")
+    html = markdown_it.MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
+    assert "<script" not in html and "<img" not in html
+    assert 'href="javascript' not in html and "<a " not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;小学" in html  # shown, as typed
+    assert "[点我](javascript:alert(1))小学" in html
+    assert "<strong>粗体</strong>" not in html and "**粗体**县_下划线_" in html
+    assert "<strong>评估结论：" in html  # the report's own emphasis still renders

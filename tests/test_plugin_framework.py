@@ -390,3 +390,34 @@ def test_each_province_fills_its_own_fields_of_the_sample():
     core_schools, _ = Engine(entry_points=False, plugins=[NATIONAL]).sample()
     assert "basic_standard_core_met" not in core_schools[0]
     assert copy.deepcopy(schools) == engine.sample()[0]  # fresh copies, the same each time
+
+
+class _SampleBreaker:
+    __name__ = "sample-breaker"
+
+    def __init__(self, how):
+        self.how = how
+
+    @hookimpl
+    def junheng_sample(self, schools, county):
+        self.how(schools, county)
+
+
+@pytest.mark.parametrize(
+    "how, words",
+    [
+        (lambda s, c: s.append(42), "学校记录中有 int 42"),
+        (lambda s, c: c.__setitem__("x", object()), "JSON 不能表示"),
+        (lambda s, c: s.__setitem__(0, None), "学校记录中有 NoneType"),
+        (lambda s, c: 1 / 0, "ZeroDivisionError"),
+    ],
+    ids=["int-school", "object-value", "none-school", "raises"],
+)
+def test_a_sample_hook_that_breaks_the_sample_is_undone_and_named(how, words):
+    clean = Engine().sample()
+    engine = Engine(plugins=[_SampleBreaker(how)])
+    schools, county = engine.sample()
+    assert (schools, county) == clean  # undone: the provinces after it saw a good sample
+    (problem,) = [p for p in engine.problems if p.plugin == "sample-breaker"]
+    assert words in problem.message
+    assert not [p for p in engine.problems if p.plugin != "sample-breaker"]  # nobody else blamed

@@ -368,7 +368,14 @@ def _cv_criteria(specs: list[_CvSpec], groups, c: int, present) -> list[Criterio
                 stage=spec.stage,
                 value=as_float(cv),
                 limit=spec.limit,
-                detail=sentences.cv_detail(spec.stage, spec.words, text, spec.limit, undefined),
+                detail=sentences.cv_detail(
+                    spec.stage,
+                    spec.words,
+                    text,
+                    spec.limit,
+                    undefined,
+                    st.schools[g] if st is not None else None,
+                ),
                 owner=spec.owner,
                 unverified=spec.unverified,
             )

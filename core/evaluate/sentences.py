@@ -74,10 +74,14 @@ def schools_detail(n: int, n_fail: int, n_undef: int) -> str:
     return "，".join(parts)
 
 
-def cv_detail(stage: str, words: str, text: str, limit: float, undefined: int) -> str:
+def cv_detail(
+    stage: str, words: str, text: str, limit: float, undefined: int, schools: int | None = None
+) -> str:
     detail = f"{STAGE_TITLES[stage]}{words} {text}，限值 ≤ {limit}"
     if undefined:
         detail += f"；{undefined} 所学校该项数据缺失或无法计算"
+    if schools == 1:  # the documents give no smallest number of schools: said, not judged
+        detail += "；只有 1 所学校，差异系数恒为 0，不能说明校际是否均衡，请人工核对"
     return detail
 
 

@@ -16,8 +16,30 @@ from ..text import replace_unsafe
 from . import _view as v
 
 
+class _Md(str):
+    """Markdown written by this module (``**总分**``): put out as it is, never escaped."""
+
+
+_ESCAPE = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        **{c: "\\" + c for c in "\\`*_[]|"},
+    }
+)
+
+
+def _text(x: object) -> str:
+    """Text from the data, a ruleset or a plugin, as Markdown that shows it as it is: no
+    HTML (``<script>``, ``<img onerror>``) and no link, image or emphasis of its own."""
+    if isinstance(x, _Md):
+        return str(x)
+    return str(x if x is not None else "").translate(_ESCAPE).replace("\n", " ")
+
+
 def _cell(x: object) -> str:
-    return str(x if x is not None else "").replace("|", "\\|").replace("\n", " ")
+    return _text(x)
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
@@ -30,9 +52,9 @@ def render(report: Report) -> bytes:
     rs = report.ruleset
     prov = report.provenance
     lines = [
-        f"# {rs.title} · 评估结果",
+        f"# {_text(rs.title)} · 评估结果",
         "",
-        f"依据：{rs.basis or rs.source}（规则集 `{rs.id}`，版本 {rs.version}）。",
+        f"依据：{_text(rs.basis or rs.source)}（规则集 `{rs.id}`，版本 {_text(rs.version)}）。",
         "",
     ]
     by_county = v.gaps_by_county(report)
@@ -45,7 +67,7 @@ def render(report: Report) -> bytes:
         in_county = {str(i) for i in units.ids[units.county_index == c_index].tolist()}
         failing_keys = {k for k in failing_all if k[0] in in_county}
         failing = sorted(failing_keys)
-        lines += [f"## {title}", ""]
+        lines += [f"## {_text(title)}", ""]
         verdict = v.verdict_title(county.passed)
         lines.append(
             f"**评估结论：{verdict}。** 共评估 {len(county.criteria)} 项，"
@@ -101,7 +123,7 @@ def render(report: Report) -> bytes:
             if g.composite_cv is not None:
                 rows.append(
                     (
-                        "**综合差异系数**",
+                        _Md("**综合差异系数**"),
                         "",
                         v.num(g.composite_cv),
                         "—" if g.composite_limit is None else f"≤ {v.num(g.composite_limit)}",
@@ -123,7 +145,7 @@ def render(report: Report) -> bytes:
             lines += _gap_table(other)
         if county.score is not None:
             s = county.score
-            lines += [f"### 评分自查表：{s.title}", ""]
+            lines += [f"### 评分自查表：{_text(s.title)}", ""]
             rows = [
                 (
                     r["line"].id,
@@ -136,7 +158,7 @@ def render(report: Report) -> bytes:
             ]
             total = "未能计算" if s.total is None else v.num(s.total, 1)
             need = "" if s.pass_min is None else f"要求 ≥ {v.num(s.pass_min)}"
-            rows.append(("", "**总分**", "", f"**{total}**", need))
+            rows.append(("", _Md("**总分**"), "", _Md(f"**{total}**"), need))
             lines += _table(("编号", "评估项目", "满分", "得分", "计分方式"), rows)
         if county.not_evaluated:
             lines += ["### 未评估项目", ""]
@@ -159,9 +181,9 @@ def render(report: Report) -> bytes:
             )
         lines += _table(("级别", "学校", "字段", "问题"), rows)
     for sec in v.sections(report):
-        lines += [f"## {sec['title']}", ""]
+        lines += [f"## {_text(sec['title'])}", ""]
         if sec["note"]:
-            lines += [str(sec["note"]), ""]
+            lines += [_text(sec["note"]), ""]
         if sec["rows"]:
             width = max([len(sec["columns"]), *(len(r) for r in sec["rows"])])
             headers = [*sec["columns"], *[""] * (width - len(sec["columns"]))]

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..bulk import gc_paused
 from .encoding import decode_text
-from .source import ReadContext, ReadResult, failed
+from .source import ReadContext, ReadResult, failed, mib
 
 try:
     import orjson
@@ -43,6 +43,12 @@ def read_json(data: bytes, ctx: ReadContext) -> ReadResult:
         result = from_json(doc, ctx)
         if duplicates:
             _report_duplicate_keys(result, duplicates, ctx)
+        if len(data) > ctx.limits.duplicate_key_check_bytes and result.records:
+            ctx.warning(
+                "duplicate_key_unchecked",
+                f"文件大于 {mib(ctx.limits.duplicate_key_check_bytes)}，未检查对象中重复的键"
+                "（一个键重复出现时取最后一个值）；如有疑问，请分成较小的文件检查。",
+            )
     return result
 
 
@@ -188,6 +194,16 @@ def _report_duplicate_keys(
 
 def _schools_from_json(doc: Any, ctx: ReadContext) -> ReadResult:
     if isinstance(doc, dict) and isinstance(doc.get("schools"), list):
+        others = [k for k in doc if k != "schools"]
+        if others:
+            county = "county" in others
+            ctx.warning(
+                "ignored_part",
+                f"JSON 中除 schools 外的部分（{'、'.join(map(str, others[:5]))}）未作为学校数据读入"
+                + ("；县级数据请用 --county 提供（可以就是这个文件）" if county else "")
+                + "。",
+                found=others[:5],
+            )
         doc = doc["schools"]
     if not isinstance(doc, list):
         ctx.error(
@@ -201,6 +217,8 @@ def _schools_from_json(doc: Any, ctx: ReadContext) -> ReadResult:
 
 
 def _counties_from_json(doc: Any, ctx: ReadContext) -> ReadResult:
+    if isinstance(doc, dict) and isinstance(doc.get("schools"), list) and "county" in doc:
+        doc = doc["county"]  # one file holding both: {"schools": [...], "county": {...}}
     if isinstance(doc, dict):
         doc = [doc]
     if not isinstance(doc, list):

@@ -59,7 +59,9 @@ def csv_rows(data: bytes, ctx: ReadContext) -> list[Row] | None:
             rows.append((len(rows) + 1, row))
     except csv.Error as exc:
         row = len(rows) + 1
-        where = f"第 {row} 行" + (f"（文件第 {reader.line_num} 行）" if reader.line_num != row else "")
+        where = f"第 {row} 行" + (
+            f"（文件第 {reader.line_num} 行）" if reader.line_num != row else ""
+        )
         if "field larger than field limit" in str(exc):
             problem = (
                 f"有一个单元格超过 {csv.field_size_limit():,} 个字符"

@@ -10,6 +10,7 @@ something is wrong.
 from __future__ import annotations
 
 import operator
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -34,6 +35,8 @@ def cross_record_issues(
         *_central_schools(records, ids, centrals, where),
         *_central_chains(records, ids, centrals, got["school_type"], where),
         *_county_mismatch(records, got["county_code"], got["year"], counties, where),
+        *_mixed_years(records, got["year"], counties, where),
+        *_small_counties(records, got["county_code"], counties, where),
     ]
 
 
@@ -133,8 +136,7 @@ def _central_chains(
         else:
             severity, code = "warning", "central_school_chain"
             detail = (
-                f"所属中心校 {central} 本身是教学点（{path}）；"
-                f"合并统计时并入链条末端的 {current}。"
+                f"所属中心校 {central} 本身是教学点（{path}）；合并统计时并入链条末端的 {current}。"
             )
         out.append(
             where.issue(
@@ -204,3 +206,75 @@ def _county_mismatch(
                 )
             )
     return out
+
+
+def _mixed_years(
+    records: Sequence[Any], years: Sequence[Any], counties: Sequence[Any], where: Where
+) -> list[DataIssue]:
+    """Schools of several statistical years in one batch, where no county record's year
+    says which is meant (``year_mismatch`` covers that case): a warning on each school of
+    the years other than the most common one."""
+    counts = Counter(y for y in years if type(y) is int)
+    if len(counts) < 2 or len(_county_years(counties)) == 1:
+        return []
+    main_year = counts.most_common(1)[0][0]
+    shown = "、".join(f"{y} 年 {n} 所" for y, n in sorted(counts.items()))
+    return [
+        where.issue(
+            "warning",
+            "mixed_years",
+            f"数据中有多个统计年度（{shown}）；一次评估应使用同一年度的数据，本校为 {year} 年。",
+            index,
+            records[index],
+            "year",
+            found=year,
+            expected=main_year,
+        )
+        for index, year in enumerate(years)
+        if type(year) is int and year != main_year
+    ]
+
+
+#: a county this much smaller than the largest one in a batch without county records
+#: looks like a county-code typo (two schools against a county of 20 or more)
+LONE_COUNTY_SCHOOLS = 2
+LONE_COUNTY_AGAINST = 20
+
+
+def _small_counties(
+    records: Sequence[Any], codes: Sequence[Any], counties: Sequence[Any], where: Where
+) -> list[DataIssue]:
+    """A county of one or two schools beside large ones and without a county record: a
+    mistyped county code makes a county of its own, whose CVs are 0 and pass."""
+    per_county = Counter(c for c in codes if type(c) is str)
+    largest = max(per_county.values(), default=0)
+    if largest < LONE_COUNTY_AGAINST or min(per_county.values()) > LONE_COUNTY_SCHOOLS:
+        return []
+    with_record = {c.get("county_code") for c in counties if isinstance(c, Mapping)}
+    lone = {
+        code
+        for code, n in per_county.items()
+        if n <= LONE_COUNTY_SCHOOLS and code not in with_record
+    }
+    return [
+        where.issue(
+            "warning",
+            "lone_county",
+            f"县级行政区划代码 {code} 只有 {per_county[code]} 所学校，而另有县达 {largest} 所，"
+            "且没有该县的县域数据：是否输错了代码？它会被当作一个单独的县评估。",
+            index,
+            records[index],
+            "county_code",
+            found=code,
+        )
+        for index, code in enumerate(codes)
+        if code in lone
+    ]
+
+
+def _county_years(counties: Sequence[Any]) -> set[int]:
+    return {
+        y
+        for y in (c.get("year") for c in counties if isinstance(c, Mapping))
+        if isinstance(y, int) and not isinstance(y, bool)
+    }
