@@ -8,6 +8,7 @@ members) and read back through the CLI or the library.
 
 from __future__ import annotations
 
+import copy
 import json
 import resource
 import time
@@ -313,3 +314,51 @@ def test_json_file_cli_unchanged_by_sheet_rules(run_cli, tmp_path):
     assert done.returncode == 1
     report = json.loads((tmp_path / "r.json").read_text("utf-8"))
     assert not [i for i in report["data_issues"] if i["code"] == "fraction_percent"]
+
+
+# -- sanity warnings: what was silently taken is said -------------------------------------------
+
+
+def test_schools_of_several_years_are_warned_about(engine, sample):
+    schools, _ = copy.deepcopy(sample)
+    for record in schools[:3]:
+        record["year"] -= 1
+    warned = [i for i in engine.validate(schools) if i.code == "mixed_years"]
+    assert [i.record_id for i in warned] == [s["id"] for s in schools[:3]]
+    assert "2024 年 3 所" in warned[0].message and not warned[0].is_error
+
+
+def test_a_mistyped_county_code_making_a_tiny_county_is_warned_about(engine, sample):
+    schools, _ = copy.deepcopy(sample)
+    schools[7]["county_code"] = "360198"  # one digit off
+    warned = [i for i in engine.validate(schools) if i.code == "lone_county"]
+    assert [i.record_id for i in warned] == [schools[7]["id"]]
+    assert "是否输错了代码" in warned[0].message
+    # with the county records given, a school outside them is an error as before
+    assert any(i.code == "county_mismatch" for i in engine.validate(schools, sample[1]))
+
+
+def test_a_county_stage_with_one_school_says_its_cv_means_nothing(engine, sample):
+    schools, county = copy.deepcopy(sample)
+    junior = [s for s in schools if "junior" in s]
+    keep = [s for s in schools if "junior" not in s] + [
+        s for s in junior if s["school_type"] == "junior"
+    ][:1]
+    report = engine.evaluate(RULESET, keep, county)
+    cvs = [c for c in report.counties[0].criteria if c.kind == "cv" and c.stage == "junior"]
+    assert cvs and all("只有 1 所学校" in c.detail for c in cvs)
+    primary = [c for c in report.counties[0].criteria if c.kind == "cv" and c.stage == "primary"]
+    assert not any("只有 1 所学校" in c.detail for c in primary)
+
+
+def test_one_json_file_holding_schools_and_county(engine, sample, tmp_path, run_cli):
+    schools, county = sample
+    path = tmp_path / "both.json"
+    path.write_text(json.dumps({"schools": schools, "county": county}, ensure_ascii=False), "utf-8")
+    alone = engine.read_schools(path)
+    assert len(alone.records) == len(schools)
+    (warning,) = alone.issues
+    assert warning.code == "ignored_part" and "--county" in warning.message
+    done = run_cli("validate", "both.json", "--county", "both.json", "--format", "json")
+    assert done.returncode == 0 and json.loads(done.stdout)["issues"] == []
+    assert engine.read_county(path).records == [county]
