@@ -137,6 +137,15 @@ def build_units(
         reason[m] = "特殊教育学校不参加本部分评估（规则集 preparation.special_education = exclude）"
 
     tp = unit_types == "teaching_point"
+    if prep.exclude_teaching_points_below > 0 and prep.teaching_points != "exclude":
+        small = tp & (merged["students"] < prep.exclude_teaching_points_below)
+        included[small] = False
+        reason[small] = (
+            f"教学点在校生不足 {prep.exclude_teaching_points_below} 人，不参加本部分评估"
+            f"（规则集 preparation.exclude_teaching_points_below = "
+            f"{prep.exclude_teaching_points_below}）"
+        )
+        tp = tp & ~small  # the small ones are neither folded nor kept
     if prep.teaching_points == "exclude":
         included[tp] = False
         reason[tp] = "教学点不参加本部分评估（规则集 preparation.teaching_points = exclude）"

@@ -342,3 +342,16 @@ def test_markdown_report_shows_hostile_names_as_text(engine, sample):
     assert "[点我](javascript:alert(1))小学" in html
     assert "<strong>粗体</strong>" not in html and "**粗体**县_下划线_" in html
     assert "<strong>评估结论：" in html  # the report's own emphasis still renders
+
+
+def test_unhashable_values_in_the_across_record_fields_never_crash(engine, sample):
+    """Found by the HTTP fuzzer: a county record whose county_code is an object."""
+    schools, county = copy.deepcopy(sample)
+    county["county_code"] = {"a": 1}
+    schools[0]["id"] = ["x"]
+    schools[1]["central_school_id"] = {"b": 2}
+    schools[2]["year"] = [2025]
+    schools[39]["school_type"] = {"c": 3}
+    issues = engine.validate(schools, [county, {"county_code": ["y"]}])
+    assert issues and all(i.file is None or i.file for i in issues)
+    assert any(i.field == "county_code" and i.is_error for i in issues)

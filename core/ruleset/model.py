@@ -197,6 +197,9 @@ class Preparation:
     teaching_points: str = "exclude"  # exclude | fold | include
     special_education: str = "exclude"  # exclude | include
     min_students: int = 0  # units with fewer students leave checks and CVs
+    #: teaching points with fewer students leave checks and CVs; the others are treated
+    #: as ``teaching_points`` says (some provinces do not count "不足50人的教学点")
+    exclude_teaching_points_below: int = 0
     apportion: str = "students"
     source: str = ""
 

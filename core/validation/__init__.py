@@ -129,8 +129,10 @@ def _validate(
             if found:
                 invalid.append(index)
                 issues.extend(found)
+        county_valid = valid_flags(counties, "county", registry)
         for index, record in enumerate(counties):
-            issues.extend(_record_issues(record, "county", registry, county_where, index))
+            if not county_valid[index]:
+                issues.extend(_record_issues(record, "county", registry, county_where, index))
 
         skip: frozenset[int] = frozenset()
         if set(map(type, schools)) - {dict}:  # C-level check: the usual batch is all dicts

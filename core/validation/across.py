@@ -109,18 +109,24 @@ def _central_chains(
 ) -> list[DataIssue]:
     """A central school that is itself a teaching point: a chain (warning: folded to its
     end) or a cycle (error: the pupils would belong to no unit)."""
-    points = {sid for sid, kind in zip(ids, types, strict=True) if kind == "teaching_point"}
+    points = {
+        sid
+        for sid, kind in zip(ids, types, strict=True)
+        if kind == "teaching_point" and type(sid) is str
+    }
     try:
         if not points or not (set(centrals) & points):
             return []
     except TypeError:  # an unhashable value (invalid data): the schema step reports it
         return []
     central_of = {
-        sid: c for sid, c in zip(ids, centrals, strict=True) if sid in points and isinstance(c, str)
+        sid: c
+        for sid, c in zip(ids, centrals, strict=True)
+        if type(sid) is str and sid in points and isinstance(c, str)
     }
     out = []
     for index, (sid, central) in enumerate(zip(ids, centrals, strict=True)):
-        if central not in points or central == sid:
+        if type(central) is not str or central not in points or central == sid:
             continue
         chain, current = [sid], central
         while current in central_of and current not in chain:
@@ -214,6 +220,11 @@ def _mixed_years(
     """Schools of several statistical years in one batch, where no county record's year
     says which is meant (``year_mismatch`` covers that case): a warning on each school of
     the years other than the most common one."""
+    try:  # C-level: the usual batch is of one year
+        if len(set(years)) < 2:
+            return []
+    except TypeError:  # an unhashable value (invalid data): the schema step reports it
+        return []
     counts = Counter(y for y in years if type(y) is int)
     if len(counts) < 2 or len(_county_years(counties)) == 1:
         return []
@@ -246,11 +257,20 @@ def _small_counties(
 ) -> list[DataIssue]:
     """A county of one or two schools beside large ones and without a county record: a
     mistyped county code makes a county of its own, whose CVs are 0 and pass."""
+    with_record = {
+        code
+        for code in (c.get("county_code") for c in counties if isinstance(c, Mapping))
+        if type(code) is str
+    }
+    try:  # C-level: every county has its record (the usual batch with county data)
+        if set(codes) <= with_record:
+            return []
+    except TypeError:  # an unhashable value (invalid data): the schema step reports it
+        return []
     per_county = Counter(c for c in codes if type(c) is str)
     largest = max(per_county.values(), default=0)
     if largest < LONE_COUNTY_AGAINST or min(per_county.values()) > LONE_COUNTY_SCHOOLS:
         return []
-    with_record = {c.get("county_code") for c in counties if isinstance(c, Mapping)}
     lone = {
         code
         for code, n in per_county.items()
