@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -32,13 +34,29 @@ from .evaluate import evaluate
 from .inputs import Inputs, Source, load
 from .issues import DataIssue, InputError
 from .readers import ReadResult, read_county, read_schools
+from .registry import RulesetSource
 from .results import Report
-from .ruleset import MAX_EXTENDS_DEPTH, Ruleset, RulesetError, build_ruleset, strip_origin
+from .ruleset import (
+    MAX_EXTENDS_DEPTH,
+    Ruleset,
+    RulesetError,
+    build_ruleset,
+    check_structure,
+    read_toml,
+    strip_origin,
+)
 from .sampling import SampleCall
 from .sections import checked_sections
 from .validation import huge_integer_errors, missing_field_issues, validate
+from .validation.county_rules import county_rule_issues
+from .validation.where import locate
 
-__all__ = ["Engine", "RulesetInfo", "ruleset_hash"]
+__all__ = ["LOCAL_PLUGIN", "Engine", "RulesetInfo", "ruleset_hash"]
+
+#: issue codes that depend on the ruleset the data were checked for
+_RULESET_CODES = frozenset({"missing_field", "missing_year", "score_above_maximum"})
+#: who a ruleset added from a local file (:meth:`Engine.add_ruleset_file`) comes from
+LOCAL_PLUGIN = "本地文件 (local file)"
 
 
 @attrs.frozen
@@ -71,6 +89,7 @@ class Engine:
         self.problems: list[PluginProblem] = problems + found.problems
         self.contributions = found.contributions
         self._cache: dict[str, Ruleset] = {}
+        self._local: dict[str, RulesetSource] = {}
 
     @property
     def plugin_manager(self) -> Any:
@@ -109,17 +128,50 @@ class Engine:
                 file=str(src.file),
                 extends=src.data.get("extends"),
             )
-            for rid, src in sorted(self.registry.rulesets.items())
+            for rid, src in sorted(self._rulesets().items())
         ]
 
     def ruleset_ids(self) -> list[str]:
-        return sorted(self.registry.rulesets)
+        return sorted(self._rulesets())
+
+    def _rulesets(self) -> Mapping[str, RulesetSource]:
+        """The plugins' rulesets and the local files added with :meth:`add_ruleset_file`."""
+        return {**self.registry.rulesets, **self._local} if self._local else self.registry.rulesets
+
+    def add_ruleset_file(self, path: str | os.PathLike[str]) -> Ruleset:
+        """Load a ruleset from a local TOML file — a province's or a county's own, no plugin
+        needed — and add it to this engine; returns it compiled. The file may ``extends``
+        any installed ruleset. Raises :class:`RulesetError` naming the file when it cannot
+        be read, is malformed, or takes the id of an installed ruleset.
+
+        >>> engine = Engine()
+        >>> rs = engine.add_ruleset_file("my.toml")  # doctest: +SKIP
+        >>> engine.evaluate(rs.id, schools, county)  # doctest: +SKIP
+        """
+        file = Path(path)
+        if not file.is_file():  # a folder, a device (/dev/zero), nothing at all
+            what = "不存在" if not file.exists() else "不是普通文件"
+            raise RulesetError([f"{file}: 规则集文件{what} (not a regular file)"])
+        data, name = read_toml(file)
+        check_structure(data, name)
+        rid = data["id"]
+        installed = self.registry.rulesets.get(rid)
+        if installed is not None:
+            raise RulesetError(
+                [f"{name}: 规则集编号 {rid} 已被插件 {installed.plugin} 的规则集使用，请换一个编号"]
+            )
+        known = self._local.get(rid)
+        if known is not None and Path(known.file).resolve() != file.resolve():
+            raise RulesetError([f"{name}: 规则集编号 {rid} 已由本地文件 {known.name} 使用"])
+        self._local[rid] = RulesetSource(rid, file, name, LOCAL_PLUGIN, data)
+        self._cache.clear()  # a ruleset extending this id may be cached
+        return self.ruleset(rid)
 
     def ruleset(self, ruleset_id: str) -> Ruleset:
         """The compiled ruleset with this id (``extends`` resolved); RulesetError if unknown or bad."""
         if ruleset_id in self._cache:
             return self._cache[ruleset_id]
-        rulesets = self.registry.rulesets
+        rulesets = self._rulesets()
         chain: list[tuple[Mapping[str, Any], str]] = []
         seen: list[str] = []
         rid: str | None = ruleset_id
@@ -151,13 +203,32 @@ class Engine:
         self._cache[ruleset_id] = rs
         return rs
 
+    def _ruleset_files(self, ruleset: Ruleset) -> list[dict[str, str]]:
+        """The files of the ruleset's ``extends`` chain (root first), each with the plugin
+        that gave it (or :data:`LOCAL_PLUGIN`) and the SHA-256 of its bytes."""
+        out = []
+        rulesets = self._rulesets()
+        rid: str | None = ruleset.id
+        while rid is not None and rid in rulesets and len(out) <= MAX_EXTENDS_DEPTH:
+            src = rulesets[rid]
+            try:
+                digest = hashlib.sha256(src.file.read_bytes()).hexdigest()
+            except (OSError, AttributeError):  # a file gone since it was loaded
+                digest = None
+            # a plugin's file by its folder and name (never the installation's path: a
+            # report from a server does not show where it is installed)
+            shown = src.name if src.plugin == LOCAL_PLUGIN else "/".join(Path(src.name).parts[-2:])
+            out.append({"id": rid, "file": shown, "plugin": src.plugin, "sha256": digest})
+            rid = src.data.get("extends")
+        return out[::-1]
+
     def plugins_needed(self, ruleset: Ruleset) -> set[str]:
         """Plugins the ruleset depends on: those giving it or an ``extends`` ancestor, and
         those contributing formula functions it calls. A hook of any other plugin that
         fails during evaluation is reported and evaluation goes on without it."""
         needed: set[str] = set()
         rid: str | None = ruleset.id
-        rulesets = self.registry.rulesets
+        rulesets = self._rulesets()
         while rid is not None and rid in rulesets and len(needed) <= MAX_EXTENDS_DEPTH:
             needed.add(rulesets[rid].plugin)
             rid = rulesets[rid].data.get("extends")
@@ -190,12 +261,30 @@ class Engine:
         ``inputs.has_errors`` before evaluating, or let :meth:`evaluate` raise).
         """
         required = None
+        rs = None
         if ruleset is not None:
-            required = self.required_fields(self.ruleset(ruleset))
+            rs = self.ruleset(ruleset)
+            required = self.required_fields(rs)
         with gc_paused():
-            return load(
+            inputs = load(
                 self.registry, schools, county, required_fields=required, ruleset_id=ruleset
             )
+        if rs is None or not inputs.counties:
+            return inputs
+        return attrs.evolve(inputs, issues=(*inputs.issues, *self._county_issues(inputs, rs)))
+
+    def _county_issues(self, inputs: Inputs, rs: Ruleset) -> list[DataIssue]:
+        """What ``rs`` asks of the county records (scores within their maximum, the
+        fiscal years its multi-year rules judge, the fields it reads)."""
+        read = inputs.county_read
+        where = locate(
+            read.file if read is not None else None,
+            read.rows if read is not None else None,
+            "县",
+            self.registry.county_fields,
+            read.field_rows if read is not None else (),
+        )
+        return county_rule_issues(inputs.counties, rs, self.registry.names, where)
 
     def validate(
         self, schools: Sequence[Mapping[str, Any]], county: Any = None, **kwargs: Any
@@ -256,8 +345,11 @@ class Engine:
             raise InputError(inputs.errors)
         issues = list(inputs.issues)
         if recheck:  # loaded without this ruleset: the fields it needs were not asked for
-            issues = [i for i in issues if i.code != "missing_field"]
+            issues = [i for i in issues if i.code not in _RULESET_CODES]
             issues += self._missing_fields(inputs, rs)
+            issues += self._county_issues(inputs, rs) if inputs.counties else []
+            if any(i.is_error for i in issues):
+                raise InputError([i for i in issues if i.is_error])
         issues = _drop_irrelevant_missing_fields(issues, inputs.schools, rs)
         try:
             with gc_paused():
@@ -306,6 +398,7 @@ class Engine:
             "engine_version": __version__,
             "ruleset_id": rs.id,
             "ruleset_sha256": ruleset_hash(rs),
+            "ruleset_files": self._ruleset_files(rs),
             "evaluated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             **dict(provenance),
         }

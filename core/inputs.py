@@ -44,6 +44,7 @@ class Inputs:
     #: the ruleset whose required fields the issues already cover (None: none)
     checked_for: str | None = None
     school_read: ReadResult | None = attrs.field(default=None, repr=False)
+    county_read: ReadResult | None = attrs.field(default=None, repr=False)
     columns: RecordColumns | None = attrs.field(default=None, repr=False)
 
     @property
@@ -122,6 +123,7 @@ def check_inputs(
         provenance={"inputs": inputs} if inputs else {},
         checked_for=ruleset_id if required_fields is not None else None,
         school_read=school_read,
+        county_read=county_read,
         columns=columns,
     )
 

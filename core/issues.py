@@ -22,6 +22,8 @@ Codes in use (stable; extend, do not rename):
 ``stage_mismatch``    the stage blocks do not fit ``school_type``
 ``unknown_column``    a spreadsheet column that is no known field (warning)
 ``missing_field``     a field the chosen ruleset needs is absent (warning)
+``missing_year``      a fiscal year a multi-year rule judges is missing (warning)
+``score_above_maximum``  a self-assessed score above its node's maximum points
 ``implausible``       a value that is allowed but very unlikely (warning)
 ``encoding``          a text file in an encoding we cannot decode
 ``parse``             the file cannot be read as what its extension says

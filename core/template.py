@@ -30,6 +30,8 @@ __all__ = [
     "TEMPLATE_ROWS",
     "build_template",
     "csv_template_bytes",
+    "data_validation",
+    "display_width",
     "template_fields",
     "xlsx_template_bytes",
 ]
@@ -103,10 +105,10 @@ def xlsx_template_bytes(fields: Sequence[FieldInfo]) -> bytes:
         note = Comment(_note(field), "junheng")
         note.width, note.height = 320, 140
         title.comment = note
-        width = max(_display_width(field.title), _display_width(field.header_row2())) + 2
+        width = max(display_width(field.title), display_width(field.header_row2())) + 2
         sheet.column_dimensions[letter].width = min(max(width, 10), 40)
 
-        validation = _data_validation(field, DataValidation)
+        validation = data_validation(field, DataValidation)
         if validation is not None:
             sheet.add_data_validation(validation)
             validation.add(f"{letter}3:{letter}{last_row}")
@@ -139,7 +141,9 @@ def xlsx_template_bytes(fields: Sequence[FieldInfo]) -> bytes:
     return buffer.getvalue()
 
 
-def _data_validation(field: FieldInfo, factory: type) -> object | None:
+def data_validation(field: FieldInfo, factory: type) -> object | None:
+    """The Excel data validation of a cell holding ``field`` (a dropdown, a range), or None;
+    ``factory`` is openpyxl's ``DataValidation`` (imported by the caller, lazily)."""
     prompt_title = field.title[:32]
     if field.enum:
         labels = ",".join(field.enum_label(code) for code in field.enum)
@@ -194,5 +198,6 @@ def _note(field: FieldInfo) -> str:
     return "\n".join(lines)
 
 
-def _display_width(text: str) -> int:
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a spreadsheet (CJK characters count twice)."""
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)

@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("discovery", "sections", "preparation", "sampling", "contributions"),
     ("inputs",),
     ("engine",),
-    ("summary", "template", "testing", "pytest_plugin"),
+    ("summary", "template", "county_template", "local_rulesets", "testing", "pytest_plugin"),
     ("cli", "__main__", "serve"),
 )
 LAYER = {name: k for k, names in enumerate(LAYERS) for name in names}

@@ -32,7 +32,9 @@ Design of the county (year 2025, 45 schools):
   recurrent revenue in 2022 (one miss in three years) and faster in 2023 and 2024; per-student
   figures grow every year; teacher pay ≥ civil-servant pay. Government-assurance items meet the
   national quality thresholds except teacher rotation 8.5 % (≥ 10) and quality high-school quota
-  48 % (≥ 50). No vetoes.
+  48 % (≥ 50). No vetoes. Every school met the province's basic school standard (the county
+  passed basic balance years ago: the story most counties live). The self-assessed scores of
+  each ruleset's score sheet come from the plugin that gives the ruleset (``junheng_sample``).
 
 Usage::
 
@@ -496,6 +498,8 @@ def make_county() -> dict:
             "workload_controlled": True,
             "quality_monitoring_level": 3,
             "quality_monitoring_diff_rate": 0.12,
+            # the province's basic-standard evaluation passed every school (基本均衡 done)
+            "schools_meet_basic_standard": True,
         },
         "survey": {"satisfaction_pct": 91.3, "social_recognition_pct": 88.6, "respondents": 3260},
         "vetoes": {

@@ -48,7 +48,14 @@ from junheng.issues import InputError
 __all__ = ["HelpFormatter", "build_parser", "main"]
 
 #: modules under junheng.cli that contribute subcommands, in help order
-_COMMAND_MODULES: tuple[str, ...] = ("data", "evaluation", "explain", "plugins", "serve")
+_COMMAND_MODULES: tuple[str, ...] = (
+    "data",
+    "evaluation",
+    "rulesets",
+    "explain",
+    "plugins",
+    "serve",
+)
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):

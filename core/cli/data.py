@@ -11,6 +11,7 @@ from typing import Any
 from junheng.cli._common import (
     EXIT_INPUT,
     EXIT_OK,
+    UsageError,
     atomic_write_bytes,
     console,
     err_console,
@@ -39,12 +40,20 @@ def register(subparsers: Any) -> None:
             "退出码 (exit): 0 无错误 (no errors; warnings allowed), 2 有错误 (errors found)."
         ),
     )
-    p.add_argument("schools", metavar="SCHOOLS", help="学校数据文件 (.json/.csv/.xlsx)")
+    p.add_argument(
+        "schools",
+        metavar="SCHOOLS",
+        nargs="?",
+        help="学校数据文件 (.json/.csv/.xlsx)；只检查县域数据时可省略",
+    )
     p.add_argument("--county", metavar="COUNTY", help="县域数据文件 (.json/.csv/.xlsx)")
     p.add_argument(
         "--ruleset",
-        metavar="ID",
-        help="规则集编号，如 national.quality.2017：同时提示该规则集所需而缺失的数据项 (ruleset id)",
+        metavar="ID|FILE",
+        help=(
+            "规则集编号或本地规则集文件：同时提示该规则集所需而缺失的数据项，"
+            "检查自评得分不超过满分、经费年度齐全 (ruleset id or a local TOML file)"
+        ),
     )
     p.add_argument(
         "--format",
@@ -58,14 +67,27 @@ def register(subparsers: Any) -> None:
         "template",
         help="生成数据采集模板 (write a data-collection template)",
         description=(
-            "根据学校数据规范生成 Excel/CSV 数据采集模板：第1行中文字段名，第2行字段路径和单位。\n"
-            "Write an XLSX/CSV data-collection template generated from the school schema."
+            "根据数据规范生成 Excel/CSV 数据采集模板。学校模板：第1行中文字段名，第2行字段路径和单位；\n"
+            "县域模板（--county）：规则集读取的每一项县级数据一行（字段 | 值 | 名称 | 单位 | 分类 | 填写要求 | 依据），\n"
+            "含逐年经费和评分自查表（每个自评项的满分、下限、所属项目）。\n"
+            "Write an XLSX/CSV data-collection template: schools, or (--county) the county inputs a ruleset reads."
         ),
     )
     p.add_argument(
         "--ruleset",
-        metavar="ID",
-        help="只包含该规则集所需的数据项 (only the fields a ruleset needs)",
+        metavar="ID|FILE",
+        help="只包含该规则集所需的数据项；县域模板还列出其评分自查表 (ruleset id or a local TOML file)",
+    )
+    p.add_argument(
+        "--county",
+        action="store_true",
+        help="生成县域数据模板（县级指标、一票否决情形、逐年经费、评分自查表）(county template)",
+    )
+    p.add_argument(
+        "--year",
+        type=int,
+        metavar="YEAR",
+        help="县域模板的评估年度，经费按此前各年度列出；默认为去年 (evaluation year)",
     )
     p.add_argument(
         "--format",
@@ -92,7 +114,7 @@ def register(subparsers: Any) -> None:
 
 
 def run_validate(
-    schools: str | Path,
+    schools: str | Path | None,
     county: str | Path | None = None,
     *,
     ruleset: str | None = None,
@@ -105,7 +127,8 @@ def run_validate(
     from junheng.cli.evaluation import _engine
 
     engine = engine or _engine()
-    issues = list(engine.load(schools, county, ruleset=ruleset).issues)
+    records = schools if schools is not None else []  # --county alone: the county data only
+    issues = list(engine.load(records, county, ruleset=ruleset).issues)
     errors, warnings = count_issues(issues)
     if fmt == "json":
         payload = {
@@ -157,6 +180,8 @@ def _engine_and_ruleset(args: argparse.Namespace) -> tuple[Any, Any]:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     # with --ruleset, each field the ruleset needs and a school lacks is warned about
+    if args.schools is None and args.county is None:
+        raise UsageError("请给出学校数据文件 SCHOOLS，或用 --county 只检查县域数据")
     engine, rs = _engine_and_ruleset(args)
     if engine is None:
         return EXIT_INPUT
@@ -168,10 +193,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_template(args: argparse.Namespace) -> int:
     raw = Path(args.output)
     fmt = args.format or ("csv" if raw.suffix.lower() == ".csv" else "xlsx")
-    output = output_path(args.output, f"学校数据采集表.{fmt}")
     engine, rs = _engine_and_ruleset(args)
     if engine is None:
         return EXIT_INPUT
+    if args.county:
+        return _county_template(args, engine, rs, fmt)
+    output = output_path(args.output, f"学校数据采集表.{fmt}")
     required = engine.required_fields(rs) if rs is not None else None
     fields = template_fields(required, engine.registry.school_fields)
     data = build_template(fmt, fields)
@@ -219,4 +246,40 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     for path in written:
         console.print(f"已复制 (copied): {path}", markup=False)
+    return EXIT_OK
+
+
+def _county_template(args: argparse.Namespace, engine: Any, rs: Any, fmt: str) -> int:
+    from datetime import date
+
+    from junheng.county_template import all_county_rows, build_county_template, county_rows
+
+    year = args.year or date.today().year - 1
+    catalogue = engine.registry.county_fields
+    if rs is None:
+        rows, title = all_county_rows(catalogue, year), "全部县级数据项"
+    else:
+        rows, title = (
+            county_rows(rs, engine.registry.names, catalogue, year),
+            f"{rs.title}（{rs.id}）",
+        )
+    output = output_path(args.output, f"县域数据采集表.{fmt}")
+    data = build_county_template(fmt, rows, title)
+    try:
+        if output is None:
+            write_stdout(data)
+            return EXIT_OK
+        atomic_write_bytes(output, data)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        err_console.print(output_error(output or "标准输出 (stdout)", exc), markup=False)
+        return EXIT_INPUT
+    scores = sum(1 for r in rows if r.key.startswith("scores."))
+    console.print(
+        f"已生成县域模板 (county template written): {output}（{len(rows)} 项"
+        + (f"，其中评分自查表 {scores} 项" if scores else "")
+        + f"，评估年度 {year}）",
+        markup=False,
+    )
     return EXIT_OK

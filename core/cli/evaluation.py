@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
 from rich.markup import escape
-from rich.table import Table
 
 from junheng.bulk import gc_paused
 from junheng.cli._common import (
@@ -38,7 +38,12 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("schools", metavar="SCHOOLS", help="学校数据文件 (.json/.csv/.xlsx)")
     p.add_argument("--county", metavar="COUNTY", help="县域数据文件 (.json/.csv/.xlsx)")
-    p.add_argument("--ruleset", metavar="ID", required=True, help="规则集编号 (ruleset id)")
+    p.add_argument(
+        "--ruleset",
+        metavar="ID|FILE",
+        required=True,
+        help="规则集编号，或本地规则集文件 ./细则.toml (ruleset id or a local TOML file)",
+    )
     p.add_argument(
         "--format",
         default="json",
@@ -56,22 +61,18 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "demo",
         help="评估内置示例县 (evaluate the bundled sample county)",
-        description=f"用 {DEMO_RULESET} 评估内置的示例县，并把报告写入目录。",
+        description=f"用一个规则集（默认 {DEMO_RULESET}）评估内置的示例县，并把各种格式的报告写入目录。",
     )
     p.add_argument(
         "--output", "-o", metavar="DIR", default="junheng-demo", help="输出目录，默认 junheng-demo"
     )
+    p.add_argument(
+        "--ruleset",
+        metavar="ID|FILE",
+        default=DEMO_RULESET,
+        help=f"规则集编号或本地规则集文件，默认 {DEMO_RULESET} (ruleset id or a local TOML file)",
+    )
     p.set_defaults(handler=_cmd_demo)
-
-    p = subparsers.add_parser("rulesets", help="列出或查看规则集 (list or show rulesets)")
-    sub = p.add_subparsers(title="子命令", dest="rulesets_command", metavar="list|show")
-    q = sub.add_parser("list", help="列出所有规则集 (list rulesets)")
-    q.set_defaults(handler=_cmd_rulesets_list)
-    q = sub.add_parser("show", help="查看一个规则集 (show one ruleset)")
-    q.add_argument("ruleset_id", metavar="ID", help="规则集编号")
-    q.add_argument("--resolved", action="store_true", help="显示继承合并后的规则及其来源文件")
-    q.set_defaults(handler=_cmd_rulesets_show)
-    p.set_defaults(handler=lambda args: (p.print_help(), EXIT_INPUT)[1])
 
 
 def _engine() -> Engine:
@@ -84,12 +85,21 @@ def _engine() -> Engine:
 
 
 def _ruleset(engine: Engine, rid: str):
+    """The ruleset ``--ruleset`` names — an installed id, or a local TOML file (a path
+    ending in ``.toml`` or holding a folder separator) — or None after printing why not."""
     try:
+        if is_ruleset_file(rid):
+            return engine.add_ruleset_file(rid)
         return engine.ruleset(rid)
     except RulesetError as exc:
         for p in exc.problems:
             err_console.print(p, markup=False)
         return None
+
+
+def is_ruleset_file(value: str) -> bool:
+    """A ``--ruleset`` value that is a path to a local file, not an installed id."""
+    return value.lower().endswith(".toml") or "/" in value or os.sep in value
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -165,9 +175,12 @@ def load_sample() -> tuple[list[dict[str, Any]], dict[str, Any]]:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     engine = _engine()
+    rs = _ruleset(engine, args.ruleset)
+    if rs is None:
+        return EXIT_INPUT
     schools, county = engine.sample()
     report = engine.evaluate(
-        DEMO_RULESET, schools, county, provenance={"inputs": {"sample": "junheng.sample"}}
+        rs.id, schools, county, provenance={"inputs": {"sample": "junheng.sample"}}
     )
     out = Path(args.output)
     written = []
@@ -188,113 +201,3 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     for path in written:
         console.print(f"  {path.name}", markup=False)
     return EXIT_OK if report.passed else EXIT_FAILED
-
-
-def _cmd_rulesets_list(args: argparse.Namespace) -> int:
-    engine = _engine()
-    table = Table(header_style="bold")
-    for col in ("编号 id", "名称", "依据文件", "继承", "待核实数值", "插件"):
-        table.add_column(col, overflow="fold")
-    for info in engine.ruleset_infos():
-        try:
-            unverified = str(engine.ruleset(info.id).unverified_count())
-        except RulesetError:
-            unverified = "[red]加载失败[/]"
-        table.add_row(
-            *map(escape, (info.id, info.title, info.basis, info.extends or "")),
-            unverified,
-            escape(info.plugin),
-        )
-    console.print(table)
-    return EXIT_OK
-
-
-def _plain(*texts: str) -> list[str]:
-    """Ruleset text (a local file's, a plugin's) shown as written, never read as rich markup."""
-    return [escape(str(t)) for t in texts]
-
-
-def _cmd_rulesets_show(args: argparse.Namespace) -> int:
-    engine = _engine()
-    rs = _ruleset(engine, args.ruleset_id)
-    if rs is None:
-        return EXIT_INPUT
-    console.print(f"[bold]{escape(rs.title)}[/]（{escape(rs.id)}，版本 {escape(rs.version)}）")
-    console.print(f"依据：{rs.basis}", markup=False)
-    if rs.extends:
-        console.print(f"继承：{rs.extends}", markup=False)
-    console.print(f"文件：{' → '.join(rs.files)}", markup=False)
-    table = Table(header_style="bold", show_lines=True)
-    for col in ("类别", "编号", "名称", "公式 / 条件", "要求", "来源"):
-        table.add_column(col, overflow="fold")
-
-    def origin(meta) -> str:
-        flag = " [yellow]（待核实）[/]" if meta.unverified else ""
-        where = ""
-        if args.resolved:
-            by_file: dict[str, list[str]] = {}
-            for key, file in meta.key_origins.items():
-                by_file.setdefault(file, []).append(key)
-            if len(by_file) > 1:  # a child overrode only some keys: say which came from where
-                where = "".join(
-                    f"\n[dim]{escape(', '.join(keys))} ← {escape(file)}[/]"
-                    for file, keys in by_file.items()
-                )
-            elif meta.origin:
-                where = f"\n[dim]{escape(meta.origin)}[/]"
-        return f"{escape(meta.source)}{flag}{where}"
-
-    for iid, ind in rs.indicators.items():
-        req = ""
-        if ind.threshold:
-            op = "≥" if ind.direction == "min" else "≤"
-            req = f"{op} {ind.threshold.to_json()} {ind.unit}"
-        if ind.cv_limit:
-            req += f"\n差异系数 ≤ {ind.cv_limit.to_json()}"
-        table.add_row("指标", *_plain(iid, ind.meta.title, ind.formula.text, req), origin(ind.meta))
-    for rid, rule in rs.school_rules.items():
-        text = (
-            f"{len(rule.indicators)} 项中至少 {rule.min_met} 项达标，余项 ≥ {rule.rest_min_ratio:.0%}"
-            if rule.kind == "k_of_n"
-            else rule.formula.text
-        )
-        table.add_row("学校规则", *_plain(rid, rule.meta.title, text, ""), origin(rule.meta))
-    if rs.composite_cv:
-        c = rs.composite_cv
-        table.add_row(
-            "综合差异系数",
-            *_plain(
-                "composite_cv", c.meta.title, "、".join(c.indicators), f"≤ {c.limit.to_json()}"
-            ),
-            origin(c.meta),
-        )
-    for rid, item in rs.county_items.items():
-        text = item.formula.text if item.formula else (item.check or item.meta.note or "人工认定")
-        req = ""
-        if item.kind == "value":
-            req = f"{'≥' if item.direction == 'min' else '≤'} {item.threshold:g} {item.unit or ''}"
-        table.add_row(
-            *_plain(item.category or "县级指标", rid, item.meta.title, text, req), origin(item.meta)
-        )
-    for rid, rule in rs.multi_year.items():
-        table.add_row(
-            "多年度",
-            *_plain(rid, rule.meta.title, rule.condition.text),
-            f"近{rule.years}年至少{rule.min_years_met}年",
-            origin(rule.meta),
-        )
-    for rid, veto in rs.vetoes.items():
-        table.add_row(
-            "一票否决", *_plain(rid, veto.meta.title, veto.when.text, ""), origin(veto.meta)
-        )
-    if rs.score:
-        for n in rs.score.nodes:
-            text = (
-                n.formula.text
-                if n.formula
-                else ("自评得分" if n.kind == "assessed" else "下级合计")
-            )
-            req = f"{n.points:g} 分" + (f"，不低于 {n.floor:g}" if n.floor is not None else "")
-            table.add_row("评分", *_plain(n.meta.id, n.meta.title, text, req), origin(n.meta))
-    console.print(table)
-    return EXIT_OK

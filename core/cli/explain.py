@@ -42,7 +42,12 @@ def register(subparsers: Any) -> None:
         help="学校代码和学校数据文件；使用 --county-code 时只给学校数据文件",
     )
     p.add_argument("--county", metavar="COUNTY", help="县域数据文件 (.json/.csv/.xlsx)")
-    p.add_argument("--ruleset", metavar="ID", required=True, help="规则集编号 (ruleset id)")
+    p.add_argument(
+        "--ruleset",
+        metavar="ID|FILE",
+        required=True,
+        help="规则集编号或本地规则集文件 (ruleset id or file)",
+    )
     p.add_argument("--stage", choices=STAGES, help="只说明该学段 (primary 小学 / junior 初中)")
     p.add_argument("--county-code", metavar="CODE", help="说明该县（区）的县级评估")
     p.add_argument("--format", choices=("text", "json"), default="text", help="输出格式，默认 text")

@@ -90,10 +90,15 @@ def county_table(
             m = truth(item.formula.evaluate(env, n_c))
         elif item.kind == "all_schools":
             col = table.passed if item.check == "verdict" else table.met[item.check]
-            m = aggregate_units(units, col)
+            # a school rule of some stages (``stages = ["primary"]``) is judged on those only
+            rule = rs.school_rules.get(item.check)
+            judged = units.included
+            if rule is not None:
+                judged = judged & np.isin(units.stage, [STAGES.index(s) for s in rule.stages])
+            m = aggregate_units(units, col, judged)
             item_values[rid] = np.bincount(
                 units.county_index,
-                weights=(units.included & (col == 0.0)).astype(float),
+                weights=(judged & (col == 0.0)).astype(float),
                 minlength=n_c,
             )
         else:
@@ -140,10 +145,11 @@ def _record_values(records: list[Any], names: NameSpace) -> dict[str, np.ndarray
     return env
 
 
-def aggregate_units(units: Units, m: np.ndarray) -> np.ndarray:
-    """Per county: 1 if every included unit is 1, 0 if any is 0, else undefined."""
+def aggregate_units(units: Units, m: np.ndarray, judged: np.ndarray | None = None) -> np.ndarray:
+    """Per county: 1 if every included unit (of ``judged``, if given) is 1, 0 if any is 0,
+    else undefined."""
     n_c = len(units.county_codes)
-    inc = units.included
+    inc = units.included if judged is None else judged
     ci = units.county_index
     zeros = np.bincount(ci, weights=(inc & (m == 0.0)).astype(float), minlength=n_c)
     nans = np.bincount(ci, weights=(inc & np.isnan(m)).astype(float), minlength=n_c)

@@ -44,8 +44,13 @@ def junheng_schema_extensions():
 @hookimpl
 def junheng_sample(county):
     """青溪县 under Chongqing's rules: no funds diverted, enrolment at the 普九 standard,
-    the urban education surcharge fully used."""
+    the urban education surcharge fully used, and the county's self-assessed scores."""
     county.setdefault("vetoes", {}).update(
         education_funds_diverted=False, enrolment_below_pujiu_standard=False
     )
     county.setdefault("items", {})["urban_education_fee_fully_used"] = True
+    # the county's self-assessment (评分自查表): 58 + 27 + 7 = 92 of 100, 差异程度 27 ≥ 26,
+    # 2 bonus points — a qualified county (合格县)
+    county.setdefault("scores", {}).update(
+        safeguards=58, disparity=27, public_evaluation=7, bonus=2
+    )

@@ -26,6 +26,20 @@ def junheng_rulesets():
 
 
 @hookimpl
+def junheng_sample(county):
+    """青溪县's self-assessed scores under Jiangxi's rules: the four areas of the
+    推进状况评分细则 (23 + 32 + 19 + 18 = 92 ≥ 85, basic balance passed) and the B
+    indicators of quality balance (91 ≥ 90)."""
+    county.setdefault("scores", {}).update(
+        enrolment_opportunity=23,
+        assurance_mechanism=32,
+        teaching_staff=19,
+        quality_management=18,
+        b_indicators=91,
+    )
+
+
+@hookimpl
 def junheng_report_sections(report):
     """各股室整改任务, for a report of a Jiangxi ruleset (or one extending it)."""
     rs = report.ruleset
