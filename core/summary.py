@@ -127,18 +127,20 @@ def _worst_schools(report: Report, console: Console, worst: int) -> None:
         )
         for col in ("学校", "学段", "未达标项目", "差距"):
             table.add_column(col, overflow="fold")
+        table.columns[3].no_wrap = True
         for i in order.tolist():
             s = t.row(i)
             gaps = [c for c in s.checks.values() if c.met is False]
-            table.add_row(
-                escape(f"{s.name}（{s.id}）"),
-                "小学" if s.stage == "primary" else "初中",
-                "\n".join(escape(c.title) for c in gaps),
-                "\n".join(
-                    f"缺 {_num(c.shortfall, 1)} {c.unit}" if c.shortfall is not None else "—"
-                    for c in gaps
-                ),
-            )
+            # one row per failed check: an item and its gap stay on the same line however
+            # the item's name wraps
+            for k, c in enumerate(gaps):
+                table.add_row(
+                    escape(f"{s.name}（{s.id}）") if k == 0 else "",
+                    ("小学" if s.stage == "primary" else "初中") if k == 0 else "",
+                    escape(c.title),
+                    f"缺 {_num(c.shortfall, 1)} {c.unit}" if c.shortfall is not None else "—",
+                    end_section=k == len(gaps) - 1,
+                )
         console.print(table)
     _warnings(report, console)
 

@@ -9,6 +9,8 @@ every located problem (exit 2) or what it changes against its base (exit 0). Eve
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +38,20 @@ def register(subparsers: Any) -> None:
         "rulesets", help="列出、查看、新建或检查规则集 (list, show, create or check rulesets)"
     )
     sub = p.add_subparsers(title="子命令", dest="rulesets_command", metavar="list|show|new|check")
-    q = sub.add_parser("list", help="列出所有规则集 (list rulesets)")
+    q = sub.add_parser(
+        "list",
+        help="列出所有规则集 (list rulesets)",
+        description=(
+            "列出所有规则集。在终端中是表格；输出不是终端时（管道、重定向）每个规则集一行、\n"
+            "以制表符分隔：编号、名称、依据、继承、待核实数值个数、插件（像 ls、kubectl 那样）。"
+        ),
+    )
+    q.add_argument(
+        "--format",
+        choices=("table", "tsv", "json"),
+        default=None,
+        help="输出格式：table 表格、tsv 制表符分隔、json；默认终端中为 table，否则为 tsv",
+    )
     q.set_defaults(handler=_cmd_rulesets_list)
     q = sub.add_parser("show", help="查看一个规则集 (show one ruleset)")
     q.add_argument("ruleset_id", metavar="ID|FILE", help="规则集编号或本地规则集文件")
@@ -70,17 +85,42 @@ def register(subparsers: Any) -> None:
 
 def _cmd_rulesets_list(args: argparse.Namespace) -> int:
     engine = _engine()
+    rows = []
+    for info in engine.ruleset_infos():
+        try:
+            unverified: int | None = engine.ruleset(info.id).unverified_count()
+        except RulesetError:
+            unverified = None  # loading failed: said in the table, null in JSON
+        rows.append((info, unverified))
+    fmt = args.format or ("table" if console.is_terminal else "tsv")
+    if fmt == "json":
+        payload = [
+            {
+                "id": info.id,
+                "title": info.title,
+                "basis": info.basis,
+                "extends": info.extends,
+                "unverified": unverified,
+                "plugin": info.plugin,
+            }
+            for info, unverified in rows
+        ]
+        console.out(json.dumps(payload, ensure_ascii=False, indent=2), highlight=False)
+        return EXIT_OK
+    if fmt == "tsv":  # one line per ruleset, never wrapped: for grep, cut, awk
+        for info, unverified in rows:
+            cells = (info.id, info.title, info.basis, info.extends or "", unverified, info.plugin)
+            line = "\t".join("加载失败" if c is None else " ".join(str(c).split()) for c in cells)
+            sys.stdout.write(line + "\n")
+        return EXIT_OK
     table = Table(header_style="bold")
     for col in ("编号 id", "名称", "依据文件", "继承", "待核实数值", "插件"):
         table.add_column(col, overflow="fold")
-    for info in engine.ruleset_infos():
-        try:
-            unverified = str(engine.ruleset(info.id).unverified_count())
-        except RulesetError:
-            unverified = "[red]加载失败[/]"
+    table.columns[0].no_wrap = True
+    for info, unverified in rows:
         table.add_row(
             *map(escape, (info.id, info.title, info.basis, info.extends or "")),
-            unverified,
+            "[red]加载失败[/]" if unverified is None else str(unverified),
             escape(info.plugin),
         )
     console.print(table)
