@@ -54,6 +54,7 @@ def county_results(
     present = (groups["counts"].reshape(n_c, 2) > 0).tolist()
     # the loop below reads one element at a time: Python lists, not numpy scalars
     school_counts = {k: v.tolist() for k, v in _school_counts(units, table.passed).items()}
+    school_counts["unverified"] = _unverified_units(rs, units).tolist()
     groups = _as_lists(rs, groups)
     cv_specs = _cv_specs(rs, groups)
     env = values.env
@@ -104,6 +105,8 @@ def county_results(
                     unverified=rule.meta.unverified,
                     evidence=sentences.year_evidence(years[rid]),
                     years=years[rid],
+                    document=rule.meta.document,
+                    clause=rule.meta.clause,
                 )
             )
         for rid, item in rs.county_items.items():
@@ -134,6 +137,8 @@ def county_results(
                     category=item.category or None,
                     unverified=item.meta.unverified,
                     evidence=evidence,
+                    document=item.meta.document,
+                    clause=item.meta.clause,
                 )
             crit.append(shared)
         for rid in rs.vetoes:
@@ -192,6 +197,8 @@ def _veto_criteria(veto: Any) -> dict[tuple[str, bool], Criterion]:
             detail=sentences.veto_detail(veto, status, has_record),
             owner=veto.meta.owner,
             unverified=veto.meta.unverified,
+            document=veto.meta.document,
+            clause=veto.meta.clause,
         )
         for status in ("failed", "met", "not_evaluated")
         for has_record in (True, False)
@@ -273,6 +280,25 @@ def _school_counts(units: Units, passed: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
+def _unverified_units(rs: Ruleset, units: Units) -> np.ndarray:
+    """Per county: included units judged by a rule of the school verdict whose number no
+    source gives for the unit's stage (the ``schools`` criterion says so)."""
+    n_c = len(units.county_codes)
+    stages = [s for s in STAGES if _verdict_unverified(rs, s)]
+    if not stages:
+        return np.zeros(n_c, dtype=int)
+    mask = units.included & np.isin(units.stage, [STAGES.index(s) for s in stages])
+    return np.bincount(units.county_index, weights=mask.astype(float), minlength=n_c).astype(int)
+
+
+def _verdict_unverified(rs: Ruleset, stage: str) -> bool:
+    for rid in rs.school_verdict:
+        rule = rs.indicators.get(rid) or rs.school_rules.get(rid)
+        if rule is not None and rule.meta.unverified_for(stage):
+            return True
+    return False
+
+
 def _schools_criterion(rs: Ruleset, counts: Mapping[str, Any], c: int) -> Criterion:
     n, n_fail, n_undef = (int(counts[k][c]) for k in ("n", "failed", "undefined"))
     m = 0.0 if n_fail else (NAN if n_undef or n == 0 else 1.0)
@@ -287,6 +313,9 @@ def _schools_criterion(rs: Ruleset, counts: Mapping[str, Any], c: int) -> Criter
         limit=0.0,
         unit="所",
         detail=sentences.schools_detail(n, n_fail, n_undef),
+        unverified=bool(counts["unverified"][c]),
+        document=verdict.get("cite"),
+        clause=verdict.get("clause"),
     )
 
 
@@ -304,6 +333,8 @@ class _CvSpec:
     unverified: bool
     stats: _StatLists | None  # the indicator's; None for the composite CV
     words: str  # 差异系数 / 综合差异系数
+    document: str | None = None
+    clause: str | None = None
 
 
 def _cv_specs(rs: Ruleset, groups: Mapping[str, Any]) -> list[_CvSpec]:
@@ -323,9 +354,11 @@ def _cv_specs(rs: Ruleset, groups: Mapping[str, Any]) -> list[_CvSpec]:
                     source=ind.cv_source or ind.meta.source,
                     limit=lim,
                     owner=ind.meta.owner,
-                    unverified=ind.meta.unverified,
+                    unverified=ind.meta.unverified_for(stage),
                     stats=groups["stats"][i],
                     words="差异系数",
+                    document=ind.cv_document if ind.cv_source else ind.meta.document,
+                    clause=ind.cv_clause if ind.cv_source else ind.meta.clause,
                 )
             )
         if rs.composite_cv and rs.composite_cv.limit.get(stage) is not None:
@@ -342,6 +375,8 @@ def _cv_specs(rs: Ruleset, groups: Mapping[str, Any]) -> list[_CvSpec]:
                     unverified=meta.unverified,
                     stats=None,
                     words="综合差异系数",
+                    document=meta.document,
+                    clause=meta.clause,
                 )
             )
     return out
@@ -378,6 +413,8 @@ def _cv_criteria(specs: list[_CvSpec], groups, c: int, present) -> list[Criterio
                 ),
                 owner=spec.owner,
                 unverified=spec.unverified,
+                document=spec.document,
+                clause=spec.clause,
             )
         )
     return out
@@ -441,13 +478,18 @@ def _score_result(rs: Ruleset, pts: Mapping[str, list[float]], c: int):
             floor=n.floor,
             source=n.meta.source,
             kind=n.kind,
+            document=n.meta.document,
+            clause=n.meta.clause,
         )
         for n in sc.nodes
     )
     crit = []
     passed = None
+    # the points judged against the pass mark: without the bonus where the ruleset reads
+    # its document so (``[score] bonus_counts_toward_pass = false``)
+    counted = total if sc.bonus_counts_toward_pass else total - bonus
     if sc.pass_min is not None:
-        m = NAN if math.isnan(total) else float(at_least(total, sc.pass_min))
+        m = NAN if math.isnan(counted) else float(at_least(counted, sc.pass_min))
         passed = as_bool(m)
         missing = [n.meta.id for n in sc.nodes if n.kind != "sum" and math.isnan(pts[n.meta.id][c])]
         crit.append(
@@ -457,10 +499,14 @@ def _score_result(rs: Ruleset, pts: Mapping[str, list[float]], c: int):
                 title=f"{sc.title}总分",
                 status=_status(m),
                 source=sc.source,
-                value=as_float(total),
+                value=as_float(counted),
                 limit=sc.pass_min,
                 unit="分",
-                detail=sentences.score_total_detail(total, sc.pass_min, known, missing),
+                detail=sentences.score_total_detail(
+                    total, sc.pass_min, known, missing, bonus, sc.bonus_counts_toward_pass
+                ),
+                document=sc.document,
+                clause=sc.clause,
             )
         )
     for n in sc.nodes:
@@ -479,6 +525,8 @@ def _score_result(rs: Ruleset, pts: Mapping[str, list[float]], c: int):
                 limit=n.floor,
                 unit="分",
                 detail=sentences.score_floor_detail(v, n.floor),
+                document=n.meta.document,
+                clause=n.meta.clause,
             )
         )
     return (
@@ -489,6 +537,9 @@ def _score_result(rs: Ruleset, pts: Mapping[str, list[float]], c: int):
             pass_min=sc.pass_min,
             passed=passed,
             lines=lines,
+            bonus_counts_toward_pass=sc.bonus_counts_toward_pass,
+            bonus_points=bonus,
+            note=sc.note,
         ),
         crit,
     )

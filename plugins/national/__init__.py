@@ -1,14 +1,37 @@
 """National rulesets: basic balance (教督〔2012〕3号) and quality balance (教督〔2017〕6号).
 
-Registered through the ``junheng`` entry-point group like any third-party plugin.
+Registered through the ``junheng`` entry-point group like any third-party plugin. Besides
+the two rulesets it contributes the county fact the quality ruleset's fifth education-
+quality item reads (教督〔2017〕6号 教育质量（五）), which has no number and is judged.
 """
 
 from importlib import resources
 
 from junheng import hookimpl
 
+COUNTY_FIELDS = {
+    "items.equipment_used_efficiently": {
+        "type": "boolean",
+        "title": "教师熟练运用信息化手段教学、设施设备利用率较高",
+        "description": "Teachers use ICT in teaching proficiently and the facilities and "
+        "equipment are used at a high rate (教督〔2017〕6号 教育质量（五）), as judged by the "
+        "county's self-assessment or the inspection team.",
+    },
+}
+
 
 @hookimpl
 def junheng_rulesets():
     folder = resources.files("junheng.rulesets").joinpath("national")
     return [folder.joinpath("basic-2012.toml"), folder.joinpath("quality-2017.toml")]
+
+
+@hookimpl
+def junheng_schema_extensions():
+    return {"county": COUNTY_FIELDS}
+
+
+@hookimpl
+def junheng_sample(county):
+    """青溪县: its teachers teach with the equipment, which is well used."""
+    county.setdefault("items", {})["equipment_used_efficiently"] = True
