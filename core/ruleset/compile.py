@@ -416,7 +416,9 @@ class _Builder:
 def _preparation(raw: Mapping[str, Any]) -> Preparation:
     """``[preparation]``: the choices, and where they come from (citation resolved at load)."""
     choices = {
-        k: v for k, v in raw.items() if k not in ("cite", "clause", "unverified", "note", "_origins")
+        k: v
+        for k, v in raw.items()
+        if k not in ("cite", "clause", "unverified", "note", "_origins")
     }
     return Preparation(
         **choices,
