@@ -20,11 +20,12 @@ from junheng.cli._common import (
     output_path,
     write_stdout,
 )
+from junheng.cli._ruleset_text import print_ruleset_notes
 from junheng.cli.progress import steps as progress_steps
 from junheng.engine import Engine
 from junheng.issues import InputError
 from junheng.outputs import EXTENSIONS, render, write_report
-from junheng.ruleset import RulesetError
+from junheng.ruleset import STAGE_TITLES, RulesetError
 from junheng.summary import print_summary
 
 DEMO_RULESET = "national.quality.2017"
@@ -230,6 +231,9 @@ def _cmd_rulesets_show(args: argparse.Namespace) -> int:
 
     def origin(meta) -> str:
         flag = " [yellow]（待核实）[/]" if meta.unverified else ""
+        if meta.unverified_stages:  # only some stages' numbers lack a source
+            stages = "、".join(STAGE_TITLES.get(s, s) for s in meta.unverified_stages)
+            flag = f" [yellow]（{stages}数值待核实）[/]"
         where = ""
         if args.resolved:
             by_file: dict[str, list[str]] = {}
@@ -297,4 +301,5 @@ def _cmd_rulesets_show(args: argparse.Namespace) -> int:
             req = f"{n.points:g} 分" + (f"，不低于 {n.floor:g}" if n.floor is not None else "")
             table.add_row("评分", *_plain(n.meta.id, n.meta.title, text, req), origin(n.meta))
     console.print(table)
+    print_ruleset_notes(rs, console)
     return EXIT_OK
