@@ -57,6 +57,8 @@ def build_ruleset(
     documents, unresolved = resolve(merged, chain)
     problems += unresolved
     if len(chain) > 1 and not problems:
+        # (with citation problems, the merged structure would only repeat them: a rule whose
+        # inherited citation a child replaced with a clause alone has neither source nor cite)
         check_structure(strip_origin(merged), " → ".join(n for _, n in chain), partial=False)
     builder = _Builder(merged, tuple(name for _, name in chain), names, functions)
     builder.problems += problems
