@@ -303,6 +303,28 @@ def _components(engine: Engine) -> dict[str, Any]:
                 "stages": {"type": "array", "items": {"type": "string"}},
                 "files": {"type": "array", "items": origin},
                 "unverified": {"type": "integer", "minimum": 0},
+                "documents": {
+                    "type": "object",
+                    "title": "依据文件（规则以 document 引用）",
+                    "additionalProperties": {
+                        "type": "object",
+                        "properties": {
+                            k: {"type": "string"}
+                            for k in (
+                                "issuer",
+                                "title",
+                                "number",
+                                "date",
+                                "kind",
+                                "citation",
+                                "repository_source",
+                                "url",
+                                "note",
+                            )
+                        },
+                        "required": ["issuer", "title", "kind", "citation"],
+                    },
+                },
                 "rules": {
                     "type": "array",
                     "items": {
@@ -322,6 +344,8 @@ def _components(engine: Engine) -> dict[str, Any]:
                             "id": {"type": "string"},
                             "title": {"type": "string"},
                             "source": {"type": "string"},
+                            "document": nullable_str,
+                            "clause": nullable_str,
                             "unverified": {"type": "boolean"},
                             "owner": nullable_str,
                             "note": nullable_str,
