@@ -1,0 +1,411 @@
+"""From bounds to whole-unit additions: each lever field's counts, the CVs, then teacher moves.
+
+The fields are planned one after the other (school-wide assets, then teacher kinds from the
+innermost — city-level backbone before county-level, every kind before the total of
+teachers — so that what a hire adds to the kinds containing it is seen by those kinds'
+requirements). For each field:
+
+1. **requirements**: every unit's element (the school, or the school's stage for a teacher
+   count) must reach the largest count any requirement asks of it — the thresholds and
+   85 % floors chosen by :mod:`junheng.plan.choice`, a student–teacher ratio, a rule's
+   count — rounded up to whole units;
+2. **difference coefficients**: for each indicator of the field with a CV limit, every
+   county × stage group whose CV is still above its limit is solved to optimality by
+   :func:`junheng.plan.waterfill.solve_levels` from those counts as floors. A school-wide
+   asset of a nine-year school raises both its stage parts: the groups are solved in turn,
+   each with the other's additions as floors, until every group passes (block coordinates;
+   exact when one group of a county binds, otherwise measured against a general solver in
+   ``bench/plan.py``). The continuous levels are rounded up to whole units (raising a
+   school below the mean only lowers the CV), a group that rounding still leaves above its
+   limit gets one unit at a time where it lowers the CV most per yuan, and units rounded
+   up more than needed are taken back one at a time while the CV stays within its limit;
+3. **teachers**: :mod:`junheng.plan.moves` replaces what it can of the additions by moves
+   from schools above their own requirements, then splits the rest into develop (as far
+   as the school has teachers to develop) and hire.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import numpy as np
+
+from .choice import count_needed
+from .costs import Costs, teacher_hierarchy
+from .problem import Problem
+from .waterfill import group_cv, solve_coupled, solve_levels
+
+__all__ = ["FieldPlan", "Solution", "field_order", "solve"]
+
+NAN = float("nan")
+_TOL = 1e-9
+#: block-coordinate passes between the stage groups of a school-wide asset
+MAX_COUPLING_PASSES = 30
+#: units added one at a time to a group rounding left above its limit
+MAX_REPAIR_STEPS = 2000
+
+
+@attrs.frozen
+class FieldPlan:
+    """What the plan does to one lever field."""
+
+    field: str
+    scope: str
+    before: np.ndarray  # the count when this field's turn came (per element)
+    need: np.ndarray  # what the requirements ask (per element; NaN: nothing)
+    target: np.ndarray  # the count after the plan (per element)
+    #: per lever id: units added at each element (develop, hire or the asset itself)
+    adds: Mapping[str, np.ndarray]
+    #: part of the addition (per element) that only a difference coefficient asks for
+    for_cv: np.ndarray
+    #: the CV indicators that raised each element (ids, joined by commas; "" none)
+    cv_by: np.ndarray
+    #: teacher moves: (from unit, to unit, count, {other kind carried: count})
+    moves: tuple[tuple[int, int, int, Mapping[str, int]], ...] = ()
+
+
+@attrs.frozen
+class Solution:
+    fields: Mapping[str, FieldPlan]
+    #: the count of every lever field after the plan, per element
+    final: Mapping[str, np.ndarray]
+    #: every teacher kind's count per unit after the plan
+    side: Mapping[str, np.ndarray]
+    #: per indicator and unit: the value bound the plan had to reach (after the choice)
+    bounds: Mapping[str, np.ndarray] = attrs.field(factory=dict)
+
+
+def field_order(problem: Problem) -> list[str]:
+    """Assets first, then teacher kinds innermost first, then the total of teachers."""
+    parent = teacher_hierarchy()
+
+    def depth(kind: str) -> int:
+        d = 0
+        while kind in parent:
+            kind, d = parent[kind], d + 1
+        return d
+
+    assets = [f for f, m in problem.fields.items() if m.kind != "teacher"]
+    teachers = [f for f, m in problem.fields.items() if m.kind == "teacher"]
+    return assets + sorted(teachers, key=lambda f: (-depth(f), f))
+
+
+def element_needs(problem: Problem, bounds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per lever field and element: the largest count any requirement asks (NaN: none)."""
+    needs: dict[str, np.ndarray] = {}
+
+    def put(field: str, per_unit: np.ndarray) -> None:
+        model = problem.fields[field]
+        size = problem.units.n_records if model.scope == "school" else problem.units.size
+        out = needs.setdefault(field, np.full(size, NAN))
+        ok = np.isfinite(per_unit) & problem.units.included
+        np.fmax.at(out, model.element[ok], per_unit[ok])
+
+    for iid, b in bounds.items():
+        if iid in problem.additive:
+            put(problem.additive[iid].field, count_needed(problem, iid, b))
+        elif iid in problem.inverse:
+            put(problem.inverse[iid].field, count_needed(problem, iid, b))
+    for c in problem.counts:
+        need = np.ceil(c.need - _TOL * np.maximum(1.0, np.abs(np.nan_to_num(c.need))))
+        put(c.field, need)
+    return needs
+
+
+def solve(
+    problem: Problem,
+    bounds: Mapping[str, np.ndarray],
+    costs: Costs,
+    prices: Mapping[str, np.ndarray],
+    *,
+    move_counties: np.ndarray | None = None,
+) -> Solution:
+    """The whole-unit plan of every lever field.
+
+    ``prices``: per lever id, the cost of one unit at each county (``hire`` differs by
+    county: a county's own teacher salary). ``move_counties``: counties where teachers may
+    be moved (default all; the verification re-plans a county without moves if ever needed).
+    """
+    from .moves import plan_teachers
+
+    needs = element_needs(problem, bounds)
+    # every teacher kind's counts, shared by the kinds' plans (a hire or a move of one kind
+    # changes the kinds containing it)
+    side = {k: v.copy() for k, v in problem.teacher_counts.items()}
+    working = {
+        f: side[f] if m.kind == "teacher" else m.base.copy() for f, m in problem.fields.items()
+    }
+    plans: dict[str, FieldPlan] = {}
+    for field in field_order(problem):
+        model = problem.fields[field]
+        before = working[field].copy()
+        need = needs.get(field, np.full(before.size, NAN))
+        target = np.fmax(before, need)
+        target = np.where(np.isnan(target), before, target)
+        target, for_cv, cv_by = _cv_stage(problem, field, target, before, prices)
+        if model.kind == "teacher":
+            plan = plan_teachers(
+                problem,
+                field,
+                before,
+                need,
+                target,
+                for_cv,
+                cv_by,
+                working,
+                side,
+                needs,
+                costs,
+                prices,
+                move_counties,
+            )
+        else:
+            lever = costs.asset_lever(field)
+            adds = {lever.id: target - before} if lever is not None else {}
+            plan = FieldPlan(field, model.scope, before, need, target, adds, for_cv, cv_by)
+            working[field] = target
+        plans[field] = plan
+    return Solution(fields=plans, final=working, side=side, bounds=dict(bounds))
+
+
+# --------------------------------------------------------------------------- the CV stage
+
+
+def _cv_stage(
+    problem: Problem,
+    field: str,
+    target: np.ndarray,
+    before: np.ndarray,
+    prices: Mapping[str, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    model = problem.fields[field]
+    start = target.copy()
+    cv_by = np.full(target.size, "", dtype=object)
+    for a in problem.additive.values():
+        if a.field != field or a.cv_limit is None:
+            continue
+        new = _cv_one(problem, a, target)
+        raised = new > target
+        cv_by[raised] = [f"{x},{a.id}" if x else a.id for x in cv_by[raised]]
+        target = new
+    del model, before, prices
+    return target, target - start, cv_by
+
+
+def cv_groups(problem: Problem, a: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Units taking part in indicator ``a``'s CVs: (unit indices, group key, limit per key)."""
+    units = problem.units
+    n_g = len(units.codes) * 2
+    limits = np.full(n_g, NAN)
+    for s in (0, 1):
+        lim = a.cv_limit[s]
+        if lim is not None:
+            limits[s::2] = lim
+    key = units.group
+    take = units.included & (units.students > 0) & np.isfinite(limits[key])
+    idx = np.nonzero(take)[0]
+    return idx, key[idx], limits
+
+
+def values_of(problem: Problem, a: Any, counts: np.ndarray) -> np.ndarray:
+    model = problem.fields[a.field]
+    return a.value + a.coef * (counts[model.element] - model.base[model.element])
+
+
+def _cv_one(problem: Problem, a: Any, target: np.ndarray) -> np.ndarray:
+    model = problem.fields[a.field]
+    idx, key, limits = cv_groups(problem, a)
+    if idx.size == 0:
+        return target
+    present, gid = np.unique(key, return_inverse=True)
+    lim = limits[present]
+    p = problem.units.students[idx]
+    elem = model.element[idx]
+    base = model.base[elem]
+    x = a.value[idx]
+    coef = a.coef[idx]
+
+    def cvs(counts: np.ndarray) -> np.ndarray:
+        return group_cv(gid, p, x + coef * (counts[elem] - base), present.size)
+
+    failing = cvs(target) > lim * (1 + _TOL)
+    if not failing.any():
+        return target
+    start = target.astype(float).copy()
+    floor = x + coef * (start[elem] - base)
+    e = p * coef  # weighted value one unit of the lever adds to the unit
+    emax = np.zeros(present.size)
+    np.maximum.at(emax, gid, e)
+    ratio = np.where(e > 0, emax[gid] / e, 1.0)
+    # 1. every failing group on its own, exactly
+    cont = start.copy()
+    sub = failing[gid]
+    keys, g_sub = np.unique(gid[sub], return_inverse=True)
+    zz = solve_levels(g_sub, p[sub], floor[sub], ratio[sub], lim[keys])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        implied = base[sub] + (zz - x[sub]) / coef[sub]
+    np.fmax.at(cont, elem[sub], implied)
+    # 2. a county whose stage groups share schools and both bind: one problem
+    if model.scope == "school":
+        cont = _coupled(
+            gid,
+            present,
+            failing,
+            cvs(cont) > lim * (1 + _TOL),
+            elem,
+            p,
+            floor,
+            coef,
+            lim,
+            start,
+            cont,
+        )
+    # 3. whole units: round up, then repair and trim
+    target = np.maximum(target, np.ceil(cont - _TOL * np.maximum(1.0, np.abs(cont))))
+    target = _repair(problem, a, target, idx, gid, lim)
+    solved = np.zeros(present.size, dtype=bool)
+    solved[keys] = True
+    return _trim(problem, a, target, cont, start, idx, gid, lim, solved)
+
+
+def _coupled(gid, present, failing, violated, elem, p, floor, coef, lim, start, cont):
+    """Counties whose two stage groups share schools and both need more: solved jointly."""
+    county = present[gid] // 2
+    shared = np.bincount(elem, minlength=start.size) > 1  # an element with two units here
+    for c in np.unique(county).tolist():
+        mine = county == c
+        groups = np.unique(gid[mine])
+        if groups.size < 2 or not shared[elem[mine]].any():
+            continue
+        both = failing[groups].all() or violated[groups].any()
+        if not both:
+            continue
+        local_el, el_idx = np.unique(elem[mine], return_inverse=True)
+        local_g = np.searchsorted(groups, gid[mine])
+        y = solve_coupled(
+            el_idx,
+            local_g,
+            p[mine],
+            floor[mine],
+            coef[mine],
+            lim[groups],
+            cont[local_el] - start[local_el],
+        )
+        if y is not None:
+            cont[local_el] = start[local_el] + y
+        else:  # not converged: the groups in turn until both pass (feasible)
+            cont[local_el] = (
+                _in_turn(
+                    el_idx,
+                    local_g,
+                    p[mine],
+                    floor[mine],
+                    coef[mine],
+                    lim[groups],
+                    cont[local_el] - start[local_el],
+                )
+                + start[local_el]
+            )
+    return cont
+
+
+def _in_turn(el, g, p, floor, coef, lim, y):
+    """Block coordinates: each group solved with the other's additions as floors."""
+    e = p * coef
+    emax = np.zeros(lim.size)
+    np.maximum.at(emax, g, e)
+    ratio = np.where(e > 0, emax[g] / e, 1.0)
+    y = y.copy()
+    for _ in range(MAX_COUPLING_PASSES):
+        z = floor + coef * y[el]
+        bad = group_cv(g, p, z, lim.size) > lim * (1 + _TOL)
+        if not bad.any():
+            break
+        sub = bad[g]
+        keys, gs = np.unique(g[sub], return_inverse=True)
+        zz = solve_levels(gs, p[sub], z[sub], ratio[sub], lim[keys])
+        np.fmax.at(y, el[sub], y[el[sub]] + (zz - z[sub]) / coef[sub])
+    return y
+
+
+def _repair(problem, a, target, idx, gid, lim) -> np.ndarray:
+    """One unit at a time where it lowers a still-failing group's CV the most."""
+    model = problem.fields[a.field]
+    p = problem.units.students[idx]
+    elem = model.element[idx]
+    n_g = lim.size
+    for _ in range(MAX_REPAIR_STEPS):
+        z = values_of(problem, a, target)[idx]
+        cv = group_cv(gid, p, z, n_g)
+        failing = np.nonzero(cv > lim * (1 + _TOL))[0]
+        if failing.size == 0:
+            break
+        for g in failing.tolist():
+            members = np.nonzero(gid == g)[0]
+            pm, zm, cm = p[members], z[members], a.coef[idx[members]]
+            P = pm.sum()
+            s1, s2 = (pm * zm).sum(), (pm * zm * zm).sum()
+            s1n = s1 + pm * cm
+            s2n = s2 + pm * (2 * zm * cm + cm * cm)
+            mean = s1n / P
+            with np.errstate(invalid="ignore", divide="ignore"):
+                cvn = np.sqrt(np.maximum(s2n / P - mean * mean, 0.0)) / mean
+            best = members[int(np.nanargmin(cvn))]
+            target[elem[best]] += 1
+    return target
+
+
+def _trim(problem, a, target, cont, start, idx, gid, lim, solved) -> np.ndarray:
+    """Take back units that rounding added beyond need while every CV stays within its limit."""
+    model = problem.fields[a.field]
+    p = problem.units.students[idx]
+    elem = model.element[idx]
+    n_g = lim.size
+    z = values_of(problem, a, target)[idx]
+    for g in np.nonzero(solved)[0].tolist():
+        members = np.nonzero(gid == g)[0]
+        mean = np.average(z[members], weights=p[members])
+        step = a.coef[idx[members]]
+        if not np.any(step > 1e-3 * abs(mean)):
+            continue  # fine units (m², yuan): rounding costs less than one unit a school
+        excess = target[elem[members]] - cont[elem[members]]
+        for k in np.argsort(-excess).tolist():
+            m = members[k]
+            el = elem[m]
+            if excess[k] < 1e-9 or target[el] - 1 < start[el]:
+                continue
+            target[el] -= 1
+            z2 = values_of(problem, a, target)[idx]
+            cv = group_cv(gid, p, z2, n_g)
+            if np.any(cv > lim * (1 + _TOL)):
+                target[el] += 1
+            else:
+                z = z2
+    return target
+
+
+def lever_prices(problem: Problem, costs: Costs, hire: np.ndarray) -> dict[str, np.ndarray]:
+    """Per lever field: the objective cost of one unit of its cheapest lever at each unit."""
+    out: dict[str, np.ndarray] = {}
+    county = problem.units.county
+    for field, model in problem.fields.items():
+        options: list[np.ndarray] = []
+        if model.kind == "teacher":
+            dev = costs.develop_lever(field)
+            if dev is not None:
+                options.append(np.full(problem.units.size, costs.objective(dev)))
+            h = costs.lever("hire")
+            if h is not None:
+                options.append(hire[county] * (costs.salary_years if h.recurrent else 1.0))
+            mv = costs.lever("move")
+            if not options and mv is not None:
+                options.append(np.full(problem.units.size, costs.objective(mv)))
+        else:
+            lever = costs.asset_lever(field)
+            if lever is not None:
+                options.append(np.full(problem.units.size, costs.objective(lever)))
+        if options:
+            out[field] = np.min(np.vstack(options), axis=0)
+    return out
