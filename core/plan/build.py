@@ -28,6 +28,7 @@ from .apply import apply_solution, changes
 from .choice import choose
 from .costs import Costs, load_costs
 from .model import (
+    Addition,
     CountyAction,
     CountyPlan,
     CriterionChange,
@@ -245,6 +246,15 @@ def _county_plans(
     moves = move_rows(engine, problem, solution, costs)
     naive = _naive(problem, before, prices)
     items = school_based(rs)
+    adds_by: dict[int, list[Addition]] = {}
+    for k, a in adds:
+        adds_by.setdefault(k, []).append(a)
+    moves_by: dict[int, list[Move]] = {}
+    for k, m in moves:
+        moves_by.setdefault(k, []).append(m)
+    lost_by: dict[int, list[Unreachable]] = {}
+    for u in unreachable:
+        lost_by.setdefault(int(units.county[u.unit]), []).append(u)
     out = []
     for k, code in enumerate(units.codes):
         cb, ca = before.counties[k], after.counties[k]
@@ -273,10 +283,8 @@ def _county_plans(
             for x, y in zip(cb.criteria, ca.criteria, strict=True)
             if x.kind in ("cv", "composite_cv")
         )
-        mine = [a for a in adds if a[0] == k]
-        my_moves = [m for m in moves if m[0] == k]
-        additions = tuple(a for _, a in mine)
-        county_moves = tuple(m for _, m in my_moves)
+        additions = tuple(adds_by.get(k, ()))
+        county_moves = tuple(moves_by.get(k, ()))
         one_off = sum(a.cost for a in additions if not a.recurrent) + sum(
             m.cost for m in county_moves
         )
@@ -291,9 +299,7 @@ def _county_plans(
             )
         school_met = all(c.after == "met" for c in crit if c.school_based)
         nothing = all(c.before == "met" for c in crit if c.school_based) and not additions
-        lost = tuple(
-            _unreachable_item(units, u) for u in unreachable if int(units.county[u.unit]) == k
-        )
+        lost = tuple(_unreachable_item(units, u) for u in lost_by.get(k, ()))
         status = (
             "nothing_needed" if nothing else ("planned" if school_met else "partly_unreachable")
         )

@@ -32,6 +32,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from ..bulk import RecordColumns
 from ..domain import STAGE_TITLES, STAGES
 from ..formula import as_division, compile_formula
 from ..issues import DataIssue, InputError
@@ -172,7 +173,16 @@ def build_problem(
     table = report.schools
     env = table.env
     units = _units(table, len(records))
+    pulled = RecordColumns(records)
     hierarchy = teacher_hierarchy()
+    # every field the plan may read, pulled in one pass per block (a pass over a national
+    # batch of records costs ~0.1 s whatever the number of fields)
+    wide = [f for f, lever in costs.levers.items() if lever.kind == "asset" and f in env]
+    stage_keys = ["students", "teachers", *hierarchy]
+    stage_keys += [f for f, lever in costs.levers.items() if lever.kind == "stage"]
+    pulled.floats(wide)
+    for stage in STAGES:
+        pulled.stage_floats(stage, stage_keys)
     fields: dict[str, FieldModel] = {}
     additive: dict[str, Additive] = {}
     inverse: dict[str, Inverse] = {}
@@ -182,7 +192,7 @@ def build_problem(
             continue
         num, den, k = div
         if ind.direction == "min" and den == "students":
-            model = _field(num, records, units, env, costs, hierarchy, fields, apportioned)
+            model = _field(num, pulled, units, env, costs, hierarchy, fields, apportioned)
             if model is None:
                 continue
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -202,7 +212,7 @@ def build_problem(
                 total_unit=ind.total_unit or ind.unit,
             )
         elif ind.direction == "max" and ind.threshold is not None:
-            model = _field(den, records, units, env, costs, hierarchy, fields, apportioned)
+            model = _field(den, pulled, units, env, costs, hierarchy, fields, apportioned)
             if model is None or num not in env:
                 continue
             inverse[iid] = Inverse(
@@ -215,7 +225,7 @@ def build_problem(
                 owner=ind.meta.owner,
             )
     req = _Requirements(
-        rs, units, table, env, records, costs, hierarchy, fields, functions, apportioned
+        rs, units, table, env, pulled, costs, hierarchy, fields, functions, apportioned
     )
     req.expand(additive, inverse)
     _check_defined(rs, units, table, env, records, req.items_read)
@@ -233,7 +243,7 @@ def build_problem(
         values={k: np.asarray(v, dtype=float) for k, v in table.value.items()},
         thresholds={k: np.asarray(v, dtype=float) for k, v in table.threshold.items()},
         teacher_counts={
-            kind: _stage_counts(records, units, kind) for kind in ("teachers", *hierarchy)
+            kind: _stage_counts(pulled, units, kind) for kind in ("teachers", *hierarchy)
         },
     )
 
@@ -262,15 +272,9 @@ def _stage_values(units: PlanUnits, value: Any) -> np.ndarray:
     return np.where(units.stage == 0, p, j)
 
 
-def _number(v: Any) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return NAN
-    return float(v)
-
-
 def _field(
     name: str,
-    records: Sequence[Mapping[str, Any]],
+    records: RecordColumns,
     units: PlanUnits,
     env: Mapping[str, Any],
     costs: Costs,
@@ -303,7 +307,7 @@ def _field(
             share=np.ones(units.size),
         )
     else:
-        base = np.array([_number(r.get(name)) for r in records], dtype=float)
+        base = records.floats([name])[name]
         # the stage's part of one unit of a school-wide asset (as junheng.units splits it);
         # a folded central unit also holds its teaching points' assets, which shifts its
         # value but not what one more unit at the central school adds to it
@@ -320,31 +324,29 @@ def _field(
     return model
 
 
-def _stage_counts(records: Sequence[Mapping[str, Any]], units: PlanUnits, name: str) -> np.ndarray:
+def _stage_counts(pulled: RecordColumns, units: PlanUnits, name: str) -> np.ndarray:
     """Each unit's value of stage field ``name`` in its record (NaN: absent)."""
-    return np.array(
-        [
-            _number((records[r].get(STAGES[s]) or {}).get(name))
-            for r, s in zip(units.record.tolist(), units.stage.tolist(), strict=True)
-        ],
-        dtype=float,
-    )
-
-
-def _shares(records: Sequence[Mapping[str, Any]], units: PlanUnits) -> np.ndarray:
-    """Each unit's stage share of its record's students (as :mod:`junheng.units` splits assets)."""
-    out = np.empty(units.size)
-    for u, (r, s) in enumerate(zip(units.record.tolist(), units.stage.tolist(), strict=True)):
-        rec = records[r]
-        blocks = [rec.get(st) for st in STAGES]
-        counts = [_number((b or {}).get("students")) if b else 0.0 for b in blocks]
-        counts = [0.0 if c != c else c for c in counts]
-        total = sum(counts)
-        if total > 0:
-            out[u] = counts[s] / total
-        else:
-            out[u] = 0.5 if all(blocks) else 1.0
+    out = np.full(units.size, NAN)
+    for s, stage in enumerate(STAGES):
+        col = pulled.stage_floats(stage, [name])[name]
+        here = units.stage == s
+        out[here] = col[units.record[here]]
     return out
+
+
+def _shares(pulled: RecordColumns, units: PlanUnits) -> np.ndarray:
+    """Each unit's stage share of its record's students (as :mod:`junheng.units` splits assets)."""
+    has = [pulled.has_block(stage) for stage in STAGES]
+    counts = [
+        np.where(has[s], np.nan_to_num(pulled.stage_floats(stage, ["students"])["students"]), 0.0)
+        for s, stage in enumerate(STAGES)
+    ]
+    total = counts[0] + counts[1]
+    own = np.where(units.stage == 0, counts[0][units.record], counts[1][units.record])
+    whole = total[units.record]
+    both = has[0][units.record] & has[1][units.record]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(whole > 0, own / whole, np.where(both, 0.5, 1.0))
 
 
 class _Requirements:
@@ -356,7 +358,7 @@ class _Requirements:
         units: PlanUnits,
         table: Any,
         env: Mapping[str, Any],
-        records: Sequence[Mapping[str, Any]],
+        records: RecordColumns,
         costs: Costs,
         hierarchy: Mapping[str, str],
         fields: dict[str, FieldModel],
