@@ -41,7 +41,7 @@ from junheng.issues import InputError
 __all__ = ["HelpFormatter", "build_parser", "main"]
 
 #: modules under junheng.cli that contribute subcommands, in help order
-_COMMAND_MODULES: tuple[str, ...] = ("data", "evaluation", "explain", "plugins")
+_COMMAND_MODULES: tuple[str, ...] = ("data", "evaluation", "explain", "plan", "plugins")
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):

@@ -136,12 +136,22 @@ def plan(
         counties_after=counties,
         report_before=before,
         report_after=after,
+        titles=_titles(rs, engine, problem),
     )
     if budget is not None:
         from .budget import order_by_budget
 
         result = order_by_budget(result, budget)
     return result
+
+
+def _titles(rs: Any, engine: Any, problem: Problem) -> dict[str, str]:
+    """Chinese titles of every id a plan row may name."""
+    out = {f: engine.registry.names.label(f) for f in problem.fields}
+    out |= {i: ind.meta.title for i, ind in rs.indicators.items()}
+    out |= {r: rule.meta.title for r, rule in rs.school_rules.items()}
+    out |= {c: item.meta.title for c, item in rs.county_items.items()}
+    return out
 
 
 def _salaries(problem: Problem, counties: Sequence[Mapping[str, Any]], costs: Costs) -> np.ndarray:

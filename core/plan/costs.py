@@ -91,6 +91,8 @@ _LEVER_KEYS = {
     "category",
 }
 _TOP_KEYS = {"salary_years", "salary_years_note", "levers"}
+#: a costs file is a few dozen lines; anything larger is refused before parsing
+MAX_COSTS_BYTES = 256 * 1024
 
 
 @attrs.frozen
@@ -220,20 +222,29 @@ def load_costs(path: str | Path | None = None, *, school_fields: FieldCatalogue)
     if path is None:
         return Costs(levers=levers, salary_years=years, salary_years_note=note)
     file = str(path)
+    target = Path(path)
     try:
-        raw = Path(path).read_bytes()
+        if not target.is_file():
+            raise InputError([_issue(file, None, "单价文件不存在或不是普通文件", found=file)])
+        if target.stat().st_size > MAX_COSTS_BYTES:
+            raise InputError(
+                [_issue(file, None, f"单价文件过大（上限 {MAX_COSTS_BYTES} 字节）", found=file)]
+            )
+        raw = target.read_bytes()
     except OSError as exc:
         raise InputError(
             [_issue(file, None, f"无法读取单价文件：{exc.strerror or exc}", found=file)]
         ) from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        data = tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise InputError(
             [_issue(file, None, "单价文件不是 UTF-8 编码的 TOML 文本", expected="UTF-8 TOML")]
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError([_issue(file, None, f"TOML 语法错误：{exc}")]) from None
+    except RecursionError:
+        raise InputError([_issue(file, None, "TOML 嵌套过深")]) from None
     for key in data:
         if key not in _TOP_KEYS:
             issues.append(
@@ -247,7 +258,7 @@ def load_costs(path: str | Path | None = None, *, school_fields: FieldCatalogue)
             )
     if "salary_years" in data:
         v = data["salary_years"]
-        if not _is_number(v) or not v > 0:
+        if not _is_number(v) or not math.isfinite(v) or not v > 0:
             issues.append(
                 _issue(file, "salary_years", "salary_years 必须是正数", found=v, expected="> 0")
             )

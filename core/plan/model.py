@@ -200,6 +200,8 @@ class Plan:
     report_after: Any = attrs.field(default=None, repr=False, eq=False)
     #: the budget ordering (``budget=`` given), else None
     budget: Mapping[str, Any] | None = None
+    #: Chinese title of every rule id a row names (indicators, school rules, county items)
+    titles: Mapping[str, str] = attrs.field(factory=dict)
 
     @property
     def school_based_met(self) -> bool:

@@ -63,8 +63,12 @@ def plan_teachers(
     costs: Costs,
     prices: Mapping[str, np.ndarray],
     move_counties: np.ndarray | None,
+    received: np.ndarray,
 ) -> FieldPlan:
-    """Fill one teacher kind's additions; update every kind's counts in ``state``."""
+    """Fill one teacher kind's additions; update every kind's counts in ``state``.
+
+    ``received``: units that received teachers of a kind planned before (they give none:
+    a school is not both sent teachers and asked to send some); updated here."""
     units = problem.units
     parent = teacher_hierarchy()
     ups = _ancestors(field, parent)
@@ -101,10 +105,12 @@ def plan_teachers(
             state,
             needs,
             move_counties,
+            received,
         )
     moved_in = np.zeros(n)
     for _, r, k, _ in pairs:
         moved_in[r] += k
+    received |= moved_in > 0
     # moves fill the dearest slots first
     from_hire = np.where(hire_price >= dev_price, np.minimum(moved_in, hire_slots), 0.0)
     from_dev = np.minimum(moved_in - from_hire, dev_slots)
@@ -192,6 +198,7 @@ def _moves(
     state: Mapping[str, np.ndarray],
     needs: Mapping[str, np.ndarray],
     move_counties: np.ndarray | None,
+    received: np.ndarray,
 ) -> list[tuple[int, int, int, dict[str, int]]]:
     units = problem.units
     n = units.size
@@ -218,7 +225,9 @@ def _moves(
     surplus = np.minimum(surplus, teachers - floor_all)
     for up in ups:
         surplus = np.minimum(surplus, state[up] - need_of(up))
-    surplus = np.where(ok & ~receivers & np.isfinite(surplus), np.floor(surplus + 1e-9), 0.0)
+    surplus = np.where(
+        ok & ~receivers & ~received & np.isfinite(surplus), np.floor(surplus + 1e-9), 0.0
+    )
     surplus = np.maximum(surplus, 0.0)
     cv_inds = [a for a in problem.additive.values() if a.field == field and a.cv_limit]
     pairs = _allocate(problem, field, surplus, slots_h, slots_d, own, target)

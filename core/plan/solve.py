@@ -138,6 +138,7 @@ def solve(
         f: side[f] if m.kind == "teacher" else m.base.copy() for f, m in problem.fields.items()
     }
     plans: dict[str, FieldPlan] = {}
+    received = np.zeros(problem.units.size, dtype=bool)  # units teachers were moved to
     for field in field_order(problem):
         model = problem.fields[field]
         before = working[field].copy()
@@ -160,6 +161,7 @@ def solve(
                 costs,
                 prices,
                 move_counties,
+                received,
             )
         else:
             lever = costs.asset_lever(field)
