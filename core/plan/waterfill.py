@@ -85,27 +85,36 @@ def solve_levels(
     limit: np.ndarray,
     *,
     steps: int = BISECTION_STEPS,
-) -> np.ndarray:
+    levels: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The optimal values ``z`` (one per unit, ``z ≥ floor``) with every group's CV ≤ its limit.
 
     ``group``: each unit's group, ``0 … G−1``; ``p``: students (> 0); ``floor``: the value
     each unit must reach anyway; ``ratio``: ``κ_u / min κ`` of its group (≥ 1; 1 for every
     unit whose lever cost per student is the group's cheapest); ``limit``: the CV limit of
     each group (> 0). Groups already within their limit come back at their floors.
+    ``levels=True`` also returns each group's ``L`` and ``M`` (NaN where nothing was added).
     """
     group = np.asarray(group, dtype=np.int64)
     n = int(limit.size)
     p = np.asarray(p, dtype=float)
     f = np.asarray(floor, dtype=float)
     r = np.asarray(ratio, dtype=float)
+
+    def done(z: np.ndarray, L: np.ndarray | None = None, M: np.ndarray | None = None):
+        if not levels:
+            return z
+        nan = np.full(n, np.nan)
+        return z, nan if L is None else L, nan if M is None else M
+
     if group.size == 0:
-        return f.copy()
+        return done(f.copy())
     P = np.bincount(group, weights=p, minlength=n)
     c2 = limit * limit
     tol = 1e-12 * np.maximum(limit, 1.0)
     failing = group_cv(group, p, f, n) > limit + tol
     if not failing.any():
-        return f.copy()
+        return done(f.copy())
     hetero = np.bincount(group, weights=(r > 1.0 + 1e-12).astype(float), minlength=n) > 0
 
     def values(L: np.ndarray, M: np.ndarray) -> np.ndarray:
@@ -153,8 +162,10 @@ def solve_levels(
         lo = np.where(ok, lo, mid)
         hi = np.where(ok, mid, hi)
     L = np.where(failing, hi, fmin)
-    z = values(L, fixed_mean(L))
-    return np.where(failing[group], z, f)
+    M = fixed_mean(L)
+    z = values(L, M)
+    z = np.where(failing[group], z, f)
+    return done(z, np.where(failing, L, np.nan), np.where(failing, M, np.nan))
 
 
 def solve_coupled(
@@ -174,9 +185,10 @@ def solve_coupled(
 
     Per unit: ``element`` (its school, 0 … S−1), ``group`` (0 … G−1, G = 2 for primary and
     junior), students ``p``, value at the floors ``floor``, value added per unit of the lever
-    ``coef``; ``limit``: each group's CV limit; ``start``: a feasible addition per element
-    (the groups solved in turn), from which the four parameters are first estimated. Every
-    element's lever costs the same (one county, one lever).
+    ``coef``; ``limit``: each group's CV limit; ``start``: additions per element (e.g. the
+    groups solved in turn). Newton starts from each group's own optimum, then from the
+    parameters read off ``start``. Every element's lever costs the same (one county, one
+    lever).
     """
     n_el = int(element.max()) + 1 if element.size else 0
     n_g = int(limit.size)
@@ -205,17 +217,37 @@ def solve_coupled(
         sd = np.sqrt(np.bincount(group, weights=p * d * d, minlength=n_g) / P)
         return np.concatenate([(M - (1.0 + c2) * m) / m, sd / m - limit])
 
+    # start: each group's own optimum (its L and M), the others ignored
+    ratio = np.where(e > 0, emax[group] / e, 1.0)
+    _, L0, M0 = solve_levels(group, p, floor, ratio, limit, levels=True)
     z0 = floor + coef * start[element]
     m0 = np.bincount(group, weights=p * z0, minlength=n_g) / P
-    M0 = (1.0 + c2) * m0
-    # the level of the cheapest units: the lowest value among those the start raised
+    L0 = np.where(np.isfinite(L0), L0, z0.min())
+    M0 = np.where(np.isfinite(M0), M0, (1.0 + c2) * m0)
+    starts = [np.concatenate([L0, np.log(np.maximum(M0 - L0, 1e-9 * np.abs(M0)))])]
+    # second start: read the parameters off the feasible additions ``start``
     raised = (start[element] > 0) & (e >= emax[group] * (1 - 1e-12))
-    L0 = np.full(n_g, np.inf)
-    np.minimum.at(L0, group[raised], z0[raised])
+    L1 = np.full(n_g, np.inf)
+    np.minimum.at(L1, group[raised], z0[raised])
     zmin = np.full(n_g, np.inf)
     np.minimum.at(zmin, group, z0)
-    L0 = np.where(np.isfinite(L0), L0, zmin)
-    theta = np.concatenate([L0, np.log(np.maximum(M0 - L0, 1e-9 * np.abs(M0)))])
+    L1 = np.where(np.isfinite(L1), L1, zmin)
+    M1 = (1.0 + c2) * m0
+    starts.append(np.concatenate([L1, np.log(np.maximum(M1 - L1, 1e-9 * np.abs(M1)))]))
+    for theta in starts:
+        y = _newton(theta, residual, additions, iterations, tol)
+        if y is not None:
+            return y
+    return None
+
+
+def _newton(theta, residual, additions, iterations: int, tol: float) -> np.ndarray | None:
+    """Damped Newton on the KKT residual from ``theta``; the additions, or None."""
+    with np.errstate(all="ignore"):
+        return _newton_steps(theta, residual, additions, iterations, tol)
+
+
+def _newton_steps(theta, residual, additions, iterations: int, tol: float) -> np.ndarray | None:
     r = residual(theta)
     for _ in range(iterations):
         if np.all(np.isfinite(r)) and np.abs(r).max() < tol:
