@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import __version__
 from ..domain import STAGES
+from ..formula import as_division
 from ..inputs import Inputs
 from ..issues import InputError
 from .apply import apply_solution, changes
@@ -101,6 +102,7 @@ def plan(
         costs,
         functions=engine.registry.functions,
         apportioned=engine.registry.names.apportioned,
+        source=_source(inputs),
     )
     hire = _salaries(problem, counties, costs)
     prices = lever_prices(problem, costs, hire)
@@ -143,6 +145,11 @@ def plan(
 
         result = order_by_budget(result, budget)
     return result
+
+
+def _source(inputs: Inputs) -> tuple[str | None, Sequence[int] | None]:
+    read = inputs.school_read
+    return (read.file, read.rows) if read is not None else (None, None)
 
 
 def _titles(rs: Any, engine: Any, problem: Problem) -> dict[str, str]:
@@ -310,6 +317,7 @@ def _county_plans(
         school_met = all(c.after == "met" for c in crit if c.school_based)
         nothing = all(c.before == "met" for c in crit if c.school_based) and not additions
         lost = tuple(_unreachable_item(units, u) for u in lost_by.get(k, ()))
+        lost += tuple(_cv_unreachable(problem, y) for y in ca.criteria if _cv_failed(y))
         status = (
             "nothing_needed" if nothing else ("planned" if school_met else "partly_unreachable")
         )
@@ -361,6 +369,41 @@ def _unreachable_item(units, u: Unreachable) -> UnreachableItem:
         item=u.item,
         title=u.title,
         reason=u.reason,
+    )
+
+
+def _cv_failed(crit: Any) -> bool:
+    return crit.kind in ("cv", "composite_cv") and crit.status != "met"
+
+
+def _cv_unreachable(problem: Problem, crit: Any) -> UnreachableItem:
+    """A CV the plan could not bring within its limit, and why."""
+    if crit.kind == "composite_cv":
+        reason = (
+            "综合差异系数（各单项差异系数的平均）不在方案求解范围内；各单项差异系数已按其限值求解"
+        )
+    else:
+        iid = crit.id.split(".", 2)[-1]
+        ind = problem.ruleset.indicators.get(iid)
+        if iid in problem.additive:
+            reason = "差异系数未能降到限值以内（可用措施不足）"
+        elif ind is not None and (as_division(ind.formula) or ("", "", 0))[1] != "students":
+            reason = (
+                f"指标公式「{ind.formula.text}」不是「字段 / 在校生数」的形式，差异系数无法求解"
+            )
+        else:
+            field = (
+                as_division(ind.formula)[0] if ind is not None and as_division(ind.formula) else iid
+            )
+            reason = f"没有可用的措施增加「{field}」（单价文件中已关闭或未给出单价）"
+    return UnreachableItem(
+        criterion=crit.id,
+        school_id="",
+        school_name="（全县）",
+        stage=crit.stage or "",
+        item=crit.id,
+        title=crit.title,
+        reason=reason,
     )
 
 

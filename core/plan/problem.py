@@ -168,8 +168,11 @@ def build_problem(
     *,
     functions: Mapping[str, Any],
     apportioned: frozenset[str],
+    source: tuple[str | None, Sequence[int] | None] = (None, None),
 ) -> Problem:
-    """The problem of one evaluation (``report``) of ``records`` with ``rs``."""
+    """The problem of one evaluation (``report``) of ``records`` with ``rs``.
+
+    ``source``: the schools file and each record's row in it (for located messages)."""
     table = report.schools
     env = table.env
     units = _units(table, len(records))
@@ -228,7 +231,7 @@ def build_problem(
         rs, units, table, env, pulled, costs, hierarchy, fields, functions, apportioned
     )
     req.expand(additive, inverse)
-    _check_defined(rs, units, table, env, records, req.items_read)
+    _check_defined(rs, units, env, records, req.items_read, source)
     return Problem(
         ruleset=rs,
         units=units,
@@ -550,15 +553,16 @@ def _indicator_reason(ind: Any) -> str:
 def _check_defined(
     rs: Ruleset,
     units: PlanUnits,
-    table: Any,
     env: Mapping[str, Any],
     records: Sequence[Mapping[str, Any]],
     read: set[str],
+    source: tuple[str | None, Sequence[int] | None],
 ) -> None:
-    """Every included unit must have defined values for what the plan must reach."""
+    """Every included unit must have defined values for what the plan must reach: one
+    located issue per school stage and cause (no students, a missing field), naming the
+    indicators it leaves undefined."""
     cv_ids = {i for i, ind in rs.indicators.items() if ind.cv_limit is not None}
-    issues: list[DataIssue] = []
-    seen: set[tuple[int, str]] = set()
+    found: dict[tuple[int, str], list[str]] = {}
     inc = units.included
     for iid in sorted(read | cv_ids):
         v = np.asarray(env.get(iid, np.zeros(units.size)), dtype=float)
@@ -567,38 +571,39 @@ def _check_defined(
             bad &= units.students > 0  # a unit without students takes no part in a CV
         ind = rs.indicators[iid]
         for u in np.nonzero(bad)[0].tolist():
-            r = int(units.record[u])
             stage = STAGES[int(units.stage[u])]
-            rec = records[r]
-            rid = str(rec.get("id"))
-            if (u, iid) in seen:
-                continue
-            seen.add((u, iid))
             if units.students[u] <= 0:
-                path, words = f"{stage}.students", "在校生数为 0"
+                path = f"{stage}.students"
             else:
                 vals = {n: np.asarray(env[n], dtype=float) for n in ind.formula.names if n in env}
                 missing = sorted(n for n, col in vals.items() if not np.isfinite(col[u]))
                 name = missing[0] if missing else ""
-                # a school-wide field has a whole-school twin in the record of names
+                # a school-wide field has a whole-school twin among the names
                 path = name if f"school_{name}" in env else f"{stage}.{name}" if name else ""
-                words = f"缺少字段 {path or '（未知）'}"
-            issues.append(
-                DataIssue(
-                    severity="error",
-                    code="plan_data",
-                    message=(
-                        f"学校 {rid}（{rec.get('name', '')}）{STAGE_TITLES[stage]}：{words}，"
-                        f"指标「{ind.meta.title}」无法计算，任何新增都不能使其达标或计入差异系数；"
-                        "请核实数据或按规则集将该校排除"
-                    ),
-                    row=r + 1,
-                    record_id=rid,
-                    field=path or None,
-                    found=None if units.students[u] <= 0 else "缺失",
-                    expected="在校生数大于 0、字段有值",
-                    detail=f"{STAGE_TITLES[stage]}{words}，指标「{ind.meta.title}」无法计算",
-                )
+            found.setdefault((u, path), []).append(ind.meta.title)
+    issues = []
+    for (u, path), titles in found.items():
+        r = int(units.record[u])
+        stage = STAGES[int(units.stage[u])]
+        rec = records[r]
+        rid = str(rec.get("id"))
+        none = path.endswith(".students")
+        words = "在校生数为 0" if none else f"缺少字段 {path or '（未知）'}"
+        what = "、".join(f"「{t}」" for t in titles)
+        detail = f"{STAGE_TITLES[stage]}{words}：指标{what}无法计算，任何新增都不能使其达标或计入差异系数"
+        issues.append(
+            DataIssue(
+                severity="error",
+                code="plan_data",
+                message=f"学校 {rid}（{rec.get('name', '')}）{detail}；请核实数据或按规则集将该校排除",
+                file=source[0],
+                row=source[1][r] if source[1] is not None and r < len(source[1]) else r + 1,
+                record_id=rid,
+                field=path or None,
+                found=0 if none else None,
+                expected="在校生数大于 0、字段有值",
+                detail=detail,
             )
+        )
     if issues:
         raise InputError(issues)
