@@ -24,7 +24,7 @@ import numpy as np
 
 from .problem import Problem, Unreachable
 
-__all__ = ["choose", "count_needed"]
+__all__ = ["choose", "count_needed", "whole_above"]
 
 NAN = float("nan")
 #: as :mod:`junheng.evaluate.schools` rounds shortfalls: float noise never adds a unit
@@ -46,8 +46,14 @@ def count_needed(problem: Problem, iid: str, bound: np.ndarray) -> np.ndarray:
         base = model.base[model.element]
         with np.errstate(divide="ignore", invalid="ignore"):
             raw = base + (inv.numerator / bound - inv.denominator) / model.share
-    need = np.ceil(raw - _EPS * np.maximum(1.0, np.abs(raw)))
-    return np.where(np.isfinite(bound), need, NAN)
+    return np.where(np.isfinite(bound), whole_above(base, raw), NAN)
+
+
+def whole_above(base: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """The least ``base + k`` (k a whole number) at least ``value``: additions are whole units
+    even where the record's count is not (112.5 m² of sports ground + 80 m²)."""
+    delta = value - base
+    return base + np.ceil(delta - _EPS * np.maximum(1.0, np.abs(delta)))
 
 
 def choose(

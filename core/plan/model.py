@@ -70,6 +70,8 @@ class Move:
     #: other kinds the moved teachers hold and take with them (the donor had no others)
     carries: Mapping[str, int] = attrs.field(factory=dict)
     owner: str | None = None
+    #: why the receiving school needs them: requirement | cv | requirement+cv
+    reason: str = "requirement"
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self, recurse=False) | {"carries": dict(self.carries)}

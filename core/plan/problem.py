@@ -231,7 +231,7 @@ def build_problem(
         rs, units, table, env, pulled, costs, hierarchy, fields, functions, apportioned
     )
     req.expand(additive, inverse)
-    _check_defined(rs, units, env, records, req.items_read, source)
+    _check_defined(rs, units, env, records, req.items_read, source, table, req.rules_read)
     return Problem(
         ruleset=rs,
         units=units,
@@ -377,6 +377,8 @@ class _Requirements:
         self.unreachable: list[Unreachable] = []
         self.serves: dict[str, list[str]] = {}
         self.items_read: set[str] = set()
+        #: yes/no rules the plan must meet, and where (their inputs must be defined)
+        self.rules_read: dict[str, np.ndarray] = {}
         self._seen: set[tuple[str, str]] = set()
 
     def expand(self, additive: Mapping[str, Additive], inverse: Mapping[str, Inverse]) -> None:
@@ -441,6 +443,9 @@ class _Requirements:
 
     def _formula_rule(self, rid: str, criterion: str, where: np.ndarray) -> None:
         rule = self.rs.school_rules[rid]
+        if criterion == "schools":  # the verdict's own rules must be decidable
+            prev = self.rules_read.get(rid)
+            self.rules_read[rid] = where if prev is None else (prev | where)
         met = np.asarray(self.table.met[rid])
         failing = where & (met != 1.0)
         if not failing.any():
@@ -557,6 +562,8 @@ def _check_defined(
     records: Sequence[Mapping[str, Any]],
     read: set[str],
     source: tuple[str | None, Sequence[int] | None],
+    table: Any = None,
+    rules: Mapping[str, np.ndarray] | None = None,
 ) -> None:
     """Every included unit must have defined values for what the plan must reach: one
     located issue per school stage and cause (no students, a missing field), naming the
@@ -581,6 +588,21 @@ def _check_defined(
                 # a school-wide field has a whole-school twin among the names
                 path = name if f"school_{name}" in env else f"{stage}.{name}" if name else ""
             found.setdefault((u, path), []).append(ind.meta.title)
+    # a yes/no school rule the plan must meet, undefined at a unit for want of data
+    for rid, where in (rules or {}).items():
+        rule = rs.school_rules[rid]
+        met = np.asarray(table.met[rid])
+        stage = [STAGES.index(s) for s in rule.stages]
+        bad = where & np.isnan(met) & np.isin(units.stage, stage)
+        for u in np.nonzero(bad)[0].tolist():
+            st = STAGES[int(units.stage[u])]
+            names = sorted(n for n in rule.formula.names if n in env)
+            missing = [n for n in names if not np.isfinite(np.asarray(env[n], dtype=float)[u])]
+            name = missing[0] if missing else ""
+            if name.startswith("school_") and name.removeprefix("school_") in env:
+                name = name.removeprefix("school_")
+            path = name if f"school_{name}" in env else f"{st}.{name}" if name else ""
+            found.setdefault((u, path), []).append(rule.meta.title)
     issues = []
     for (u, path), titles in found.items():
         r = int(units.record[u])

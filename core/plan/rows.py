@@ -95,7 +95,7 @@ def addition_rows(
                     or "requirement"
                 )
                 unit_cost = float(hire[county]) if lever_id == "hire" else lever.cost
-                amount = float(amounts[e])
+                amount = float(round(amounts[e]))  # whole units (float noise of m² bases)
                 rows.append(
                     (
                         county,
@@ -141,6 +141,10 @@ def move_rows(
             i.owner for i in problem.inverse.values() if i.field == field and i.owner
         ]
         for d, r, k, carries in fp.moves:
+            needed = np.isfinite(fp.need[r]) and fp.need[r] > fp.before[r] + 1e-9
+            reason = "+".join(
+                w for w, on in (("requirement", needed), ("cv", fp.for_cv[r] > 0)) if on
+            )
             rows.append(
                 (
                     int(units.county[d]),
@@ -157,6 +161,7 @@ def move_rows(
                         cost=k * (lever.cost if lever else 0.0),
                         carries={g: int(n) for g, n in carries.items()},
                         owner=owners[0] if owners else None,
+                        reason=reason or "requirement",
                     ),
                 )
             )

@@ -32,7 +32,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from .choice import count_needed
+from .choice import count_needed, whole_above
 from .costs import Costs, teacher_hierarchy
 from .problem import Problem
 from .waterfill import group_cv, solve_coupled, solve_levels
@@ -109,8 +109,8 @@ def element_needs(problem: Problem, bounds: Mapping[str, np.ndarray]) -> dict[st
         elif iid in problem.inverse:
             put(problem.inverse[iid].field, count_needed(problem, iid, b))
     for c in problem.counts:
-        need = np.ceil(c.need - _TOL * np.maximum(1.0, np.abs(np.nan_to_num(c.need))))
-        put(c.field, need)
+        model = problem.fields[c.field]
+        put(c.field, whole_above(model.base[model.element], c.need))
     return needs
 
 
@@ -265,7 +265,7 @@ def _cv_one(problem: Problem, a: Any, target: np.ndarray) -> np.ndarray:
             cont,
         )
     # 3. whole units: round up, then repair and trim
-    target = np.maximum(target, np.ceil(cont - _TOL * np.maximum(1.0, np.abs(cont))))
+    target = np.maximum(target, whole_above(model.base, cont))
     target = _repair(problem, a, target, idx, gid, lim)
     solved = np.zeros(present.size, dtype=bool)
     solved[keys] = True
