@@ -26,6 +26,9 @@ Codes in use (stable; extend, do not rename):
 ``duplicate_key``     a JSON object repeats a key
 ``ragged_row``        a CSV/XLSX row has values beyond the header's last column
 ``formula``           an XLSX formula cell without a cached result
+``costs``             a costs file of ``junheng plan`` that cannot be used (located by key)
+``plan_data``         a school whose values no addition can make decidable (no students,
+                      a missing field): no plan is possible
 """
 
 from __future__ import annotations

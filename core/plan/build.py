@@ -5,7 +5,8 @@
    what each school leaves at its k-of-n floor; :mod:`~junheng.plan.solve`: whole-unit
    additions, CVs, teacher moves;
 3. :mod:`~junheng.plan.apply`: the records after the plan; evaluate them again with the same
-   engine and ruleset. The statuses a plan reports after are that evaluation's. A county
+   engine and ruleset (the counties the plan changes: evaluation is per county, the others
+   keep their verdict). The statuses a plan reports after are that evaluation's. A county
    whose school-based criteria a move broke (never seen; kept as a guarantee) is planned
    again without moves and checked again;
 4. per county: additions, moves, CVs and criteria before and after, the requirements no
@@ -92,7 +93,7 @@ def plan(
         inputs = engine.load(schools, county, ruleset=rs.id)
     if inputs.has_errors:
         raise InputError(inputs.errors)
-    records = list(inputs.schools)
+    records = inputs.schools if isinstance(inputs.schools, list) else list(inputs.schools)
     counties = list(inputs.counties)
     before = engine.evaluate(rs.id, inputs)
     problem = build_problem(
@@ -103,19 +104,26 @@ def plan(
         functions=engine.registry.functions,
         apportioned=engine.registry.names.apportioned,
         source=_source(inputs),
+        pulled=inputs.columns if getattr(inputs.columns, "records", None) is records else None,
     )
     hire = _salaries(problem, counties, costs)
     prices = lever_prices(problem, costs, hire)
     bounds, unreachable = choose(problem, prices)
     solution = solve(problem, bounds, costs, {"hire": hire})
-    after, new_records = _verify(engine, rs, problem, solution, records, counties, inputs)
-    failing = _broken(problem, before, after, unreachable)
+    after, new_records, changed = _verify(engine, rs, problem, solution, records, counties, inputs)[
+        :3
+    ]
+    results = _after(before, changed)
+    failing = _broken(problem, results, unreachable)
     if failing.any():
         solution = solve(problem, bounds, costs, {"hire": hire}, move_counties=~failing)
-        after, new_records = _verify(engine, rs, problem, solution, records, counties, inputs)
+        after, new_records, changed = _verify(
+            engine, rs, problem, solution, records, counties, inputs
+        )
+        results = _after(before, changed)
     unreachable += _short(problem, solution)
     county_plans = _county_plans(
-        engine, rs, problem, solution, before, after, costs, hire, prices, unreachable
+        engine, rs, problem, solution, before, results, costs, hire, prices, unreachable
     )
     provenance = {
         "engine": "junheng",
@@ -180,6 +188,12 @@ def _salaries(problem: Problem, counties: Sequence[Mapping[str, Any]], costs: Co
 
 
 def _verify(engine, rs, problem, solution, records, counties, inputs):
+    """The records after the plan, and the engine's verdict on them, county by county.
+
+    Evaluation is per county (CVs, items, verdicts), so only the counties the plan changes
+    are evaluated again; the others keep the verdict of the evaluation before the plan.
+    Returns (the evaluation of the changed counties or None, the records after the plan,
+    the re-evaluated county results by code)."""
     edits = changes(problem, solution)
     new_records = apply_solution(records, edits)
     changed = [new_records[r] for r in sorted(edits)]
@@ -192,15 +206,21 @@ def _verify(engine, rs, problem, solution, records, counties, inputs):
             "方案应用后的学校数据未通过校验（这是 junheng 的缺陷）："
             + "; ".join(e.message for e in errors[:5])
         )
-    after = engine.evaluate(
-        rs.id,
-        new_records,
-        counties,
-        validate_input=False,
-        data_issues=inputs.issues,
-        provenance={**inputs.provenance, "plan": "方案应用后的数据"},
-    )
-    return after, new_records
+    touched = {str(records[r].get("county_code")) for r in edits}
+    subset = [rec for rec in new_records if str(rec.get("county_code")) in touched]
+    after = None
+    by_code: dict[str, Any] = {}
+    if subset:
+        after = engine.evaluate(
+            rs.id,
+            subset,
+            [c for c in counties if str(c.get("county_code")) in touched],
+            validate_input=False,
+            data_issues=inputs.issues,
+            provenance={**inputs.provenance, "plan": "方案应用后的数据（方案改动的县）"},
+        )
+        by_code = {c.county_code: c for c in after.counties}
+    return after, new_records, by_code
 
 
 def school_based(rs: Any) -> set[str]:
@@ -215,13 +235,20 @@ def _is_school_based(crit: Any, items: set[str]) -> bool:
     return crit.kind in SCHOOL_KINDS
 
 
-def _broken(problem: Problem, before, after, unreachable: Sequence[Unreachable]) -> np.ndarray:
+def _after(before, changed: Mapping[str, Any]) -> list[Any]:
+    """The county results after the plan: re-evaluated where the plan changed something."""
+    return [changed.get(c.county_code, c) for c in before.counties]
+
+
+def _broken(
+    problem: Problem, after: Sequence[Any], unreachable: Sequence[Unreachable]
+) -> np.ndarray:
     """Counties where the planner expected every school-based criterion to pass and the
     engine says one does not (only a move can cause that: they are planned without moves)."""
     items = school_based(problem.ruleset)
     stuck = {int(problem.units.county[u.unit]) for u in unreachable if u.criterion == "schools"}
     out = np.zeros(len(problem.units.codes), dtype=bool)
-    for k, c in enumerate(after.counties):
+    for k, c in enumerate(after):
         if k in stuck:
             continue
         if any(_is_school_based(x, items) and x.status != "met" for x in c.criteria):
@@ -274,7 +301,7 @@ def _county_plans(
         lost_by.setdefault(int(units.county[u.unit]), []).append(u)
     out = []
     for k, code in enumerate(units.codes):
-        cb, ca = before.counties[k], after.counties[k]
+        cb, ca = before.counties[k], after[k]
         crit = tuple(
             CriterionChange(
                 id=x.id,

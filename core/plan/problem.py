@@ -108,14 +108,16 @@ def build_problem(
     functions: Mapping[str, Any],
     apportioned: frozenset[str],
     source: tuple[str | None, Sequence[int] | None] = (None, None),
+    pulled: RecordColumns | None = None,
 ) -> Problem:
     """The problem of one evaluation (``report``) of ``records`` with ``rs``.
 
-    ``source``: the schools file and each record's row in it (for located messages)."""
+    ``source``: the schools file and each record's row in it (for located messages);
+    ``pulled``: the fields the engine already pulled from these very records (reused)."""
     table = report.schools
     env = table.env
     units = plan_units(table, len(records))
-    pulled = RecordColumns(records)
+    pulled = pulled if pulled is not None else RecordColumns(records)
     hierarchy = teacher_hierarchy()
     # every field the plan may read, pulled in one pass per block (a pass over a national
     # batch of records costs ~0.1 s whatever the number of fields)

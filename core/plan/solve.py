@@ -245,24 +245,18 @@ def _cv_one(problem: Problem, a: Any, target: np.ndarray) -> np.ndarray:
     cont = start.copy()
     sub = failing[gid]
     keys, g_sub = np.unique(gid[sub], return_inverse=True)
-    zz = solve_levels(g_sub, p[sub], floor[sub], ratio[sub], lim[keys])
+    zz, L1, M1 = solve_levels(g_sub, p[sub], floor[sub], ratio[sub], lim[keys], levels=True)
+    own_L = np.full(present.size, np.nan)
+    own_M = np.full(present.size, np.nan)
+    own_L[keys], own_M[keys] = L1, M1
     with np.errstate(divide="ignore", invalid="ignore"):
         implied = base[sub] + (zz - x[sub]) / coef[sub]
     np.fmax.at(cont, elem[sub], implied)
     # 2. a county whose stage groups share schools and both bind: one problem
     if model.scope == "school":
+        violated = cvs(cont) > lim * (1 + _TOL)
         cont = _coupled(
-            gid,
-            present,
-            failing,
-            cvs(cont) > lim * (1 + _TOL),
-            elem,
-            p,
-            floor,
-            coef,
-            lim,
-            start,
-            cont,
+            gid, present, failing, violated, elem, p, floor, coef, lim, start, cont, own_L, own_M
         )
     # 3. whole units: round up, then repair and trim
     target = np.maximum(target, whole_above(model.base, cont))
@@ -272,7 +266,7 @@ def _cv_one(problem: Problem, a: Any, target: np.ndarray) -> np.ndarray:
     return _trim(problem, a, target, cont, start, idx, gid, lim, solved)
 
 
-def _coupled(gid, present, failing, violated, elem, p, floor, coef, lim, start, cont):
+def _coupled(gid, present, failing, violated, elem, p, floor, coef, lim, start, cont, own_L, own_M):
     """Counties whose two stage groups share schools and both need more: solved jointly."""
     county = present[gid] // 2
     shared = np.bincount(elem, minlength=start.size) > 1  # an element with two units here
@@ -294,6 +288,7 @@ def _coupled(gid, present, failing, violated, elem, p, floor, coef, lim, start, 
             coef[mine],
             lim[groups],
             cont[local_el] - start[local_el],
+            levels=(own_L[groups], own_M[groups]),
         )
         if y is not None:
             cont[local_el] = start[local_el] + y

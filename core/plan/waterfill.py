@@ -121,21 +121,43 @@ def solve_levels(
         Lg, Mg = L[group], M[group]
         return np.maximum(f, np.where(r > 1.0, Mg - (Mg - Lg) * r, Lg))
 
+    hsel = hetero[group]
+    hg, hp, hf, hr = group[hsel], p[hsel], f[hsel], r[hsel]
+
     def fixed_mean(L: np.ndarray) -> np.ndarray:
-        """``M`` with ``M = (1 + c²)·m(z(L, M))`` per group (``L`` where no unit has r > 1)."""
+        """``M`` with ``M = (1 + c²)·m(z(L, M))`` per group (``L`` where no unit has r > 1).
+
+        The right side is piecewise linear and decreasing in ``M``: Newton's method is exact
+        on each piece, kept inside a shrinking bracket (bisection where a step leaves it)."""
         M = L.copy()
         if not hetero.any():
             return M
+        Lh = L[hg]
         lo = L.copy()
-        hi = (1.0 + c2) * _means(group, p, np.maximum(f, L[group]), n, P)
-        hi = np.maximum(hi, lo)
+        hi = np.maximum((1.0 + c2) * _means(group, p, np.maximum(f, L[group]), n, P), lo)
+        M = hi.copy()
         for _ in range(steps):
-            mid = 0.5 * (lo + hi)
-            h = (1.0 + c2) * _means(group, p, values(L, mid), n, P) - mid
-            up = h > 0
-            lo = np.where(up, mid, lo)
-            hi = np.where(up, hi, mid)
-        return np.where(hetero, hi, L)
+            Mh = M[hg]
+            z = np.maximum(hf, np.where(hr > 1.0, Mh - (Mh - Lh) * hr, Lh))
+            m = np.bincount(hg, weights=hp * z, minlength=n) / P
+            h = (1.0 + c2) * m - M
+            free = (z > hf) & (hr > 1.0)
+            slope = (
+                -(1.0 + c2)
+                * np.bincount(hg, weights=np.where(free, hp * (hr - 1.0), 0.0), minlength=n)
+                / P
+                - 1.0
+            )
+            done = np.abs(h) <= 1e-14 * np.maximum(np.abs(M), 1.0)
+            if np.all(~hetero | done):
+                break
+            lo = np.where(h > 0, M, lo)
+            hi = np.where(h > 0, hi, M)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                step = M - h / slope
+            inside = (step >= lo) & (step <= hi)
+            M = np.where(done, M, np.where(inside, step, 0.5 * (lo + hi)))
+        return np.where(hetero, M, L)
 
     fmin = np.full(n, np.inf)
     np.minimum.at(fmin, group, f)
@@ -177,6 +199,7 @@ def solve_coupled(
     limit: np.ndarray,
     start: np.ndarray,
     *,
+    levels: tuple[np.ndarray, np.ndarray] | None = None,
     iterations: int = 60,
     tol: float = 1e-12,
 ) -> np.ndarray | None:
@@ -186,8 +209,9 @@ def solve_coupled(
     Per unit: ``element`` (its school, 0 … S−1), ``group`` (0 … G−1, G = 2 for primary and
     junior), students ``p``, value at the floors ``floor``, value added per unit of the lever
     ``coef``; ``limit``: each group's CV limit; ``start``: additions per element (e.g. the
-    groups solved in turn). Newton starts from each group's own optimum, then from the
-    parameters read off ``start``. Every element's lever costs the same (one county, one
+    groups solved in turn); ``levels``: each group's own ``L`` and ``M`` if already known
+    (:func:`solve_levels` with ``levels=True``). Newton starts from each group's own
+    optimum, then from the parameters read off ``start``. Every element's lever costs the same (one county, one
     lever).
     """
     n_el = int(element.max()) + 1 if element.size else 0
@@ -218,8 +242,11 @@ def solve_coupled(
         return np.concatenate([(M - (1.0 + c2) * m) / m, sd / m - limit])
 
     # start: each group's own optimum (its L and M), the others ignored
-    ratio = np.where(e > 0, emax[group] / e, 1.0)
-    _, L0, M0 = solve_levels(group, p, floor, ratio, limit, levels=True)
+    if levels is None:
+        ratio = np.where(e > 0, emax[group] / e, 1.0)
+        _, L0, M0 = solve_levels(group, p, floor, ratio, limit, levels=True)
+    else:
+        L0, M0 = levels
     z0 = floor + coef * start[element]
     m0 = np.bincount(group, weights=p * z0, minlength=n_g) / P
     L0 = np.where(np.isfinite(L0), L0, z0.min())
