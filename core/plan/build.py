@@ -147,6 +147,7 @@ def plan(
         report_before=before,
         report_after=after,
         titles=_titles(rs, engine, problem),
+        trace={"problem": problem, "solution": solution, "bounds": bounds, "hire": hire},
     )
     if budget is not None:
         from .budget import order_by_budget

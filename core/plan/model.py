@@ -204,6 +204,9 @@ class Plan:
     budget: Mapping[str, Any] | None = None
     #: Chinese title of every rule id a row names (indicators, school rules, county items)
     titles: Mapping[str, str] = attrs.field(factory=dict)
+    #: how the plan was computed (the problem, the solution with its CV solves) — for the
+    #: benchmark and for debugging; not part of the plan document
+    trace: Mapping[str, Any] | None = attrs.field(default=None, repr=False, eq=False)
 
     @property
     def school_based_met(self) -> bool:

@@ -37,7 +37,7 @@ from .costs import Costs, teacher_hierarchy
 from .problem import Problem
 from .waterfill import group_cv, solve_coupled, solve_levels
 
-__all__ = ["FieldPlan", "Solution", "field_order", "solve"]
+__all__ = ["CvSolve", "FieldPlan", "Solution", "field_order", "solve"]
 
 NAN = float("nan")
 _TOL = 1e-9
@@ -67,6 +67,27 @@ class FieldPlan:
 
 
 @attrs.frozen
+class CvSolve:
+    """One indicator's CV stage in the counties where it had to add: the continuous problem
+    solved (floors, coefficients, limits) and its answer, for benchmarks and explanations.
+    Arrays are per unit of those counties; ``start``/``cont``/``final`` are the unit's
+    element counts (at the floors, the continuous optimum, the whole-unit plan)."""
+
+    indicator: str
+    field: str
+    scope: str
+    group: np.ndarray  # county × stage key
+    limit: np.ndarray  # per unit: its group's CV limit
+    element: np.ndarray
+    p: np.ndarray
+    floor: np.ndarray
+    coef: np.ndarray
+    start: np.ndarray
+    cont: np.ndarray
+    final: np.ndarray
+
+
+@attrs.frozen
 class Solution:
     fields: Mapping[str, FieldPlan]
     #: the count of every lever field after the plan, per element
@@ -75,6 +96,8 @@ class Solution:
     side: Mapping[str, np.ndarray]
     #: per indicator and unit: the value bound the plan had to reach (after the choice)
     bounds: Mapping[str, np.ndarray] = attrs.field(factory=dict)
+    #: every CV stage that added something (:class:`CvSolve`)
+    cv_solves: tuple[CvSolve, ...] = ()
 
 
 def field_order(problem: Problem) -> list[str]:
@@ -139,13 +162,14 @@ def solve(
     }
     plans: dict[str, FieldPlan] = {}
     received = np.zeros(problem.units.size, dtype=bool)  # units teachers were moved to
+    solves: list[CvSolve] = []
     for field in field_order(problem):
         model = problem.fields[field]
         before = working[field].copy()
         need = needs.get(field, np.full(before.size, NAN))
         target = np.fmax(before, need)
         target = np.where(np.isnan(target), before, target)
-        target, for_cv, cv_by = _cv_stage(problem, field, target, before, prices)
+        target, for_cv, cv_by = _cv_stage(problem, field, target, solves)
         if model.kind == "teacher":
             plan = plan_teachers(
                 problem,
@@ -169,30 +193,26 @@ def solve(
             plan = FieldPlan(field, model.scope, before, need, target, adds, for_cv, cv_by)
             working[field] = target
         plans[field] = plan
-    return Solution(fields=plans, final=working, side=side, bounds=dict(bounds))
+    return Solution(
+        fields=plans, final=working, side=side, bounds=dict(bounds), cv_solves=tuple(solves)
+    )
 
 
 # --------------------------------------------------------------------------- the CV stage
 
 
 def _cv_stage(
-    problem: Problem,
-    field: str,
-    target: np.ndarray,
-    before: np.ndarray,
-    prices: Mapping[str, np.ndarray],
+    problem: Problem, field: str, target: np.ndarray, solves: list[CvSolve]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    model = problem.fields[field]
     start = target.copy()
     cv_by = np.full(target.size, "", dtype=object)
     for a in problem.additive.values():
         if a.field != field or a.cv_limit is None:
             continue
-        new = _cv_one(problem, a, target)
+        new = _cv_one(problem, a, target, solves)
         raised = new > target
         cv_by[raised] = [f"{x},{a.id}" if x else a.id for x in cv_by[raised]]
         target = new
-    del model, before, prices
     return target, target - start, cv_by
 
 
@@ -216,7 +236,7 @@ def values_of(problem: Problem, a: Any, counts: np.ndarray) -> np.ndarray:
     return a.value + a.coef * (counts[model.element] - model.base[model.element])
 
 
-def _cv_one(problem: Problem, a: Any, target: np.ndarray) -> np.ndarray:
+def _cv_one(problem: Problem, a: Any, target: np.ndarray, solves: list[CvSolve]) -> np.ndarray:
     model = problem.fields[a.field]
     idx, key, limits = cv_groups(problem, a)
     if idx.size == 0:
@@ -252,22 +272,60 @@ def _cv_one(problem: Problem, a: Any, target: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         implied = base[sub] + (zz - x[sub]) / coef[sub]
     np.fmax.at(cont, elem[sub], implied)
+    unit_implied = np.full(idx.size, np.nan)  # what each unit's own group asks of its element
+    unit_implied[sub] = implied
     # 2. a county whose stage groups share schools and both bind: one problem
     if model.scope == "school":
         violated = cvs(cont) > lim * (1 + _TOL)
         cont = _coupled(
-            gid, present, failing, violated, elem, p, floor, coef, lim, start, cont, own_L, own_M
+            gid,
+            present,
+            failing,
+            violated,
+            elem,
+            p,
+            floor,
+            coef,
+            lim,
+            start,
+            cont,
+            (own_L, own_M, unit_implied),
         )
     # 3. whole units: round up, then repair and trim
     target = np.maximum(target, whole_above(model.base, cont))
     target = _repair(problem, a, target, idx, gid, lim)
     solved = np.zeros(present.size, dtype=bool)
     solved[keys] = True
-    return _trim(problem, a, target, cont, start, idx, gid, lim, solved)
+    target = _trim(problem, a, target, cont, start, idx, gid, lim, solved)
+    county = present[gid] // 2
+    mine = np.isin(county, np.unique(present[keys] // 2))
+    solves.append(
+        CvSolve(
+            indicator=a.id,
+            field=a.field,
+            scope=model.scope,
+            group=present[gid][mine],
+            limit=lim[gid][mine],
+            element=elem[mine],
+            p=p[mine],
+            floor=floor[mine],
+            coef=coef[mine],
+            start=start[elem[mine]],
+            cont=cont[elem[mine]],
+            final=target[elem[mine]].astype(float),
+        )
+    )
+    return target
 
 
-def _coupled(gid, present, failing, violated, elem, p, floor, coef, lim, start, cont, own_L, own_M):
-    """Counties whose two stage groups share schools and both need more: solved jointly."""
+def _coupled(gid, present, failing, violated, elem, p, floor, coef, lim, start, cont, own):
+    """Counties whose two stage groups share schools and both need more than their floors.
+
+    If one group's own optimum already keeps the other within its limit, it is the optimum
+    (the other limit is not binding: its multiplier is 0); otherwise both bind and they are
+    solved jointly (:func:`~junheng.plan.waterfill.solve_coupled`); should Newton's method
+    not converge, the groups are solved in turn until both pass (feasible, not optimal)."""
+    own_L, own_M, unit_implied = own
     county = present[gid] // 2
     shared = np.bincount(elem, minlength=start.size) > 1  # an element with two units here
     for c in np.unique(county).tolist():
@@ -280,6 +338,11 @@ def _coupled(gid, present, failing, violated, elem, p, floor, coef, lim, start, 
             continue
         local_el, el_idx = np.unique(elem[mine], return_inverse=True)
         local_g = np.searchsorted(groups, gid[mine])
+        y = _one_binds(el_idx, local_g, p[mine], floor[mine], coef[mine], lim[groups],
+                       unit_implied[mine] - start[elem[mine]], local_el.size)  # fmt: skip
+        if y is not None:
+            cont[local_el] = start[local_el] + y
+            continue
         y = solve_coupled(
             el_idx,
             local_g,
@@ -306,6 +369,21 @@ def _coupled(gid, present, failing, violated, elem, p, floor, coef, lim, start, 
                 + start[local_el]
             )
     return cont
+
+
+def _one_binds(el, g, p, floor, coef, lim, asked, n_el):
+    """The cheapest group's own optimum that keeps every other group within its limit."""
+    best = None
+    for k in range(lim.size):
+        own = (g == k) & np.isfinite(asked)
+        if not own.any():
+            continue
+        y = np.zeros(n_el)
+        np.maximum.at(y, el[own], asked[own])
+        if np.all(group_cv(g, p, floor + coef * y[el], lim.size) <= lim * (1 + _TOL)):
+            if best is None or y.sum() < best.sum():
+                best = y
+    return best
 
 
 def _in_turn(el, g, p, floor, coef, lim, y):
