@@ -105,7 +105,18 @@ def batch_figures(engine: Engine, n: int, tmp: Path, args) -> tuple[dict[str, An
             sum(c.total_cost for c in counties) / max(sum(c.naive_cost for c in counties), 1), 3
         ),
         "school_based_met": result.school_based_met,
+        # counties where no CV had to be lowered: the plan against fixing every shortfall
+        "plan_over_naive_no_cv": round(
+            sum(c.total_cost for c in counties if not _cv_bound(c))
+            / max(sum(c.naive_cost for c in counties if not _cv_bound(c)), 1),
+            3,
+        ),
+        "counties_cv_bound": sum(1 for c in counties if _cv_bound(c)),
     }, result
+
+
+def _cv_bound(county: Any) -> bool:
+    return any("cv" in a.reason for a in county.additions)
 
 
 # --------------------------------------------------------------- the continuous reference

@@ -20,6 +20,7 @@ import jsonschema
 import pytest
 
 from junheng.cli import main
+from junheng.cli._common import err_console
 
 ROOT = Path(__file__).resolve().parents[1]
 RULESETS = ("national.quality.2017", "jiangxi.quality")
@@ -27,7 +28,8 @@ RULESETS = ("national.quality.2017", "jiangxi.quality")
 
 @pytest.fixture(autouse=True)
 def wide_terminal(monkeypatch):
-    monkeypatch.setenv("COLUMNS", "400")  # the issue table is not wrapped mid-sentence
+    # the issue table is not wrapped mid-sentence (as test_faults.py does)
+    monkeypatch.setattr(err_console, "width", 400)
 
 
 @pytest.fixture
