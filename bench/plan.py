@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import sys
 import tempfile
@@ -105,6 +106,7 @@ def batch_figures(engine: Engine, n: int, tmp: Path, args) -> tuple[dict[str, An
             sum(c.total_cost for c in counties) / max(sum(c.naive_cost for c in counties), 1), 3
         ),
         "school_based_met": result.school_based_met,
+        "coupled_counties": result.provenance["coupled_counties"],
         # counties where no CV had to be lowered: the plan against fixing every shortfall
         "plan_over_naive_no_cv": round(
             sum(c.total_cost for c in counties if not _cv_bound(c))
@@ -299,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
                 if args.bound_counties:
                     batch["bound"] = relaxation_bounds(result, args.bound_counties)
                     print(json.dumps(batch["bound"], ensure_ascii=False), flush=True)
+            batch["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
             figures[str(n)] = batch
             del result
     print(json.dumps(figures, ensure_ascii=False))

@@ -19,11 +19,14 @@ actions with their gap (:class:`CountyAction`).
 
 The method (docs/plan.md): the difference coefficient part is solved to optimality by
 water-filling (:mod:`.waterfill`), the combinatorial part (what stays at 85 %, whole units)
-greedily with its gap measured in ``bench/plan.py``. Modules: :mod:`.costs` (levers and unit
-costs), :mod:`.problem` (requirements from the evaluation), :mod:`.choice` (k-of-n),
-:mod:`.solve` and :mod:`.moves` (whole-unit additions, teacher moves), :mod:`.apply` (the
-records after the plan), :mod:`.build` (end to end, verified), :mod:`.model` (the result),
-:mod:`.report` (JSON, XLSX, HTML and Markdown).
+greedily with its gap measured in ``bench/plan.py``. Modules, in pipeline order:
+:mod:`.costs` (levers and unit costs), :mod:`.levers` (where each lever's count lives and how
+it reaches each stage), :mod:`.requirements` (the school-based items as bounds and counts),
+:mod:`.problem` (both, from the evaluation), :mod:`.choice` (k-of-n), :mod:`.waterfill` (the
+CV optimum), :mod:`.solve` and :mod:`.moves` (whole-unit additions, teacher moves),
+:mod:`.apply` (the records after the plan), :mod:`.build` (end to end, verified),
+:mod:`.model` and :mod:`.rows` (the result), :mod:`.budget` (``--budget``), :mod:`.report`,
+:mod:`.report_xlsx`, :mod:`.report_html` (JSON, Markdown, XLSX, HTML).
 
 This package sits below :mod:`junheng.engine` in the layers: it receives the engine as an
 argument and calls only its public methods (``ruleset``, ``load``, ``evaluate``,

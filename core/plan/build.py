@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .. import __version__
+from ..bulk import gc_paused
 from ..domain import STAGES
 from ..formula import as_division
 from ..inputs import Inputs
@@ -83,6 +84,13 @@ def plan(
     ``costs``: a :class:`~junheng.plan.costs.Costs`, a costs file path, or None (the
     defaults). Raises :class:`~junheng.issues.InputError` for bad data or a bad costs file.
     """
+    # bulk work over a batch of records: the cyclic collector would walk them all again and
+    # again while the plan allocates its rows (as every bulk stage of the engine, paused)
+    with gc_paused():
+        return _plan(engine, ruleset_id, schools, county, costs=costs, budget=budget)
+
+
+def _plan(engine, ruleset_id, schools, county, *, costs, budget) -> Plan:
     started = time.perf_counter()
     rs = engine.ruleset(ruleset_id)
     if not isinstance(costs, Costs):
@@ -135,6 +143,8 @@ def plan(
         "costs_sha256": costs.file_sha256,
         "planned_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "plan_seconds": round(time.perf_counter() - started, 6),
+        # counties whose primary and junior CVs were solved together, by how
+        "coupled_counties": dict(solution.coupled),
     }
     result = Plan(
         ruleset=rs.describe(),
@@ -230,9 +240,8 @@ def school_based(rs: Any) -> set[str]:
     return {cid for cid, item in rs.county_items.items() if item.kind == "all_schools"}
 
 
-def _is_school_based(crit: Any, items: set[str]) -> bool:
+def _is_school_based(crit: Any) -> bool:
     """The criteria a plan must make pass: each school's verdict and every CV."""
-    del items
     return crit.kind in SCHOOL_KINDS
 
 
@@ -246,23 +255,19 @@ def _broken(
 ) -> np.ndarray:
     """Counties where the planner expected every school-based criterion to pass and the
     engine says one does not (only a move can cause that: they are planned without moves)."""
-    items = school_based(problem.ruleset)
     stuck = {int(problem.units.county[u.unit]) for u in unreachable if u.criterion == "schools"}
     out = np.zeros(len(problem.units.codes), dtype=bool)
     for k, c in enumerate(after):
         if k in stuck:
             continue
-        if any(_is_school_based(x, items) and x.status != "met" for x in c.criteria):
+        if any(_is_school_based(x) and x.status != "met" for x in c.criteria):
             out[k] = True
     return out
 
 
 def _short(problem: Problem, solution: Solution) -> list[Unreachable]:
     """Units whose element ended below what its requirements ask (no lever could fill it)."""
-    from .solve import element_needs
-
     out = []
-    del element_needs
     for field, fp in solution.fields.items():
         model = problem.fields[field]
         final = solution.final[field]
@@ -286,7 +291,6 @@ def _county_plans(
     from .rows import addition_rows, move_rows
 
     units = problem.units
-    n_c = len(units.codes)
     adds = addition_rows(engine, problem, solution, costs, hire)
     moves = move_rows(engine, problem, solution, costs)
     naive = _naive(problem, before, prices)
@@ -301,19 +305,26 @@ def _county_plans(
     for u in unreachable:
         lost_by.setdefault(int(units.county[u.unit]), []).append(u)
     out = []
-    for k, code in enumerate(units.codes):
-        cb, ca = before.counties[k], after[k]
-        crit = tuple(
-            CriterionChange(
+    # frozen, and the same in most counties (met before and after): built once, shared
+    shared: dict[tuple[str, str, str, str, str], CriterionChange] = {}
+
+    def change(x: Any, y: Any) -> CriterionChange:
+        key = (x.id, x.kind, x.title, x.status, y.status)
+        got = shared.get(key)
+        if got is None:
+            got = shared[key] = CriterionChange(
                 id=x.id,
                 kind=x.kind,
                 title=x.title,
-                school_based=_is_school_based(x, items),
+                school_based=_is_school_based(x),
                 before=x.status,
                 after=y.status,
             )
-            for x, y in zip(cb.criteria, ca.criteria, strict=True)
-        )
+        return got
+
+    for k, code in enumerate(units.codes):
+        cb, ca = before.counties[k], after[k]
+        crit = tuple(change(x, y) for x, y in zip(cb.criteria, ca.criteria, strict=True))
         cvs = tuple(
             CvChange(
                 indicator=x.id.split(".", 2)[-1] if x.kind == "cv" else "composite",
@@ -362,7 +373,7 @@ def _county_plans(
                 note=_action_note(y, county_moves, items),
             )
             for y in ca.criteria
-            if y.status != "met" and not _is_school_based(y, items)
+            if y.status != "met" and not _is_school_based(y)
         )
         out.append(
             CountyPlan(
@@ -384,7 +395,6 @@ def _county_plans(
                 passed_after=ca.passed,
             )
         )
-    del n_c
     return out
 
 

@@ -116,11 +116,6 @@ class Lever:
     #: the file the cost came from (the defaults or the user's costs file)
     origin: str = ""
 
-    @property
-    def integer(self) -> bool:
-        """Every lever is counted in whole units (m² and yuan included)."""
-        return True
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,

@@ -27,7 +27,6 @@ because of a move, it is planned again without moves.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 
@@ -341,7 +340,3 @@ def _cv_keep(problem: Problem, cv_inds, target) -> np.ndarray:
             count = model.base[model.element[idx]] + (M[gid] - a.value[idx]) / a.coef[idx]
         np.maximum.at(keep, idx, np.ceil(np.nan_to_num(count) - 1e-9))
     return keep
-
-
-def _unused(_: Any) -> None:  # pragma: no cover
-    return None

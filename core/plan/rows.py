@@ -22,10 +22,7 @@ __all__ = ["addition_rows", "move_rows"]
 
 
 def _label(engine: Any, field: str) -> str:
-    try:
-        return engine.registry.names.label(field)
-    except Exception:  # a label is only words: never fail a plan for it
-        return field
+    return engine.registry.names.label(field)
 
 
 def _sources(problem: Problem, field: str, bounds_need: dict[str, np.ndarray]):

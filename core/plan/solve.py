@@ -98,6 +98,9 @@ class Solution:
     bounds: Mapping[str, np.ndarray] = attrs.field(factory=dict)
     #: every CV stage that added something (:class:`CvSolve`)
     cv_solves: tuple[CvSolve, ...] = ()
+    #: counties whose two stage groups were solved together: by one stage's own optimum,
+    #: by Newton on the joint KKT system, by the fallback (groups in turn)
+    coupled: Mapping[str, int] = attrs.field(factory=dict)
 
 
 def field_order(problem: Problem) -> list[str]:
@@ -163,13 +166,14 @@ def solve(
     plans: dict[str, FieldPlan] = {}
     received = np.zeros(problem.units.size, dtype=bool)  # units teachers were moved to
     solves: list[CvSolve] = []
+    coupled = {"one_binds": 0, "newton": 0, "in_turn": 0}
     for field in field_order(problem):
         model = problem.fields[field]
         before = working[field].copy()
         need = needs.get(field, np.full(before.size, NAN))
         target = np.fmax(before, need)
         target = np.where(np.isnan(target), before, target)
-        target, for_cv, cv_by = _cv_stage(problem, field, target, solves)
+        target, for_cv, cv_by = _cv_stage(problem, field, target, solves, coupled)
         if model.kind == "teacher":
             plan = plan_teachers(
                 problem,
@@ -194,7 +198,12 @@ def solve(
             working[field] = target
         plans[field] = plan
     return Solution(
-        fields=plans, final=working, side=side, bounds=dict(bounds), cv_solves=tuple(solves)
+        fields=plans,
+        final=working,
+        side=side,
+        bounds=dict(bounds),
+        cv_solves=tuple(solves),
+        coupled=coupled,
     )
 
 
@@ -202,14 +211,18 @@ def solve(
 
 
 def _cv_stage(
-    problem: Problem, field: str, target: np.ndarray, solves: list[CvSolve]
+    problem: Problem,
+    field: str,
+    target: np.ndarray,
+    solves: list[CvSolve],
+    coupled: dict[str, int],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     start = target.copy()
     cv_by = np.full(target.size, "", dtype=object)
     for a in problem.additive.values():
         if a.field != field or a.cv_limit is None:
             continue
-        new = _cv_one(problem, a, target, solves)
+        new = _cv_one(problem, a, target, solves, coupled)
         raised = new > target
         cv_by[raised] = [f"{x},{a.id}" if x else a.id for x in cv_by[raised]]
         target = new
@@ -236,7 +249,9 @@ def values_of(problem: Problem, a: Any, counts: np.ndarray) -> np.ndarray:
     return a.value + a.coef * (counts[model.element] - model.base[model.element])
 
 
-def _cv_one(problem: Problem, a: Any, target: np.ndarray, solves: list[CvSolve]) -> np.ndarray:
+def _cv_one(
+    problem: Problem, a: Any, target: np.ndarray, solves: list[CvSolve], coupled: dict[str, int]
+) -> np.ndarray:
     model = problem.fields[a.field]
     idx, key, limits = cv_groups(problem, a)
     if idx.size == 0:
@@ -290,6 +305,7 @@ def _cv_one(problem: Problem, a: Any, target: np.ndarray, solves: list[CvSolve])
             start,
             cont,
             (own_L, own_M, unit_implied),
+            coupled,
         )
     # 3. whole units: round up, then repair and trim
     target = np.maximum(target, whole_above(model.base, cont))
@@ -318,7 +334,7 @@ def _cv_one(problem: Problem, a: Any, target: np.ndarray, solves: list[CvSolve])
     return target
 
 
-def _coupled(gid, present, failing, violated, elem, p, floor, coef, lim, start, cont, own):
+def _coupled(gid, present, failing, violated, elem, p, floor, coef, lim, start, cont, own, tally):
     """Counties whose two stage groups share schools and both need more than their floors.
 
     If one group's own optimum already keeps the other within its limit, it is the optimum
@@ -342,6 +358,7 @@ def _coupled(gid, present, failing, violated, elem, p, floor, coef, lim, start, 
                        unit_implied[mine] - start[elem[mine]], local_el.size)  # fmt: skip
         if y is not None:
             cont[local_el] = start[local_el] + y
+            tally["one_binds"] += 1
             continue
         y = solve_coupled(
             el_idx,
@@ -355,7 +372,9 @@ def _coupled(gid, present, failing, violated, elem, p, floor, coef, lim, start, 
         )
         if y is not None:
             cont[local_el] = start[local_el] + y
+            tally["newton"] += 1
         else:  # not converged: the groups in turn until both pass (feasible)
+            tally["in_turn"] += 1
             cont[local_el] = (
                 _in_turn(
                     el_idx,
@@ -433,31 +452,37 @@ def _repair(problem, a, target, idx, gid, lim) -> np.ndarray:
 
 
 def _trim(problem, a, target, cont, start, idx, gid, lim, solved) -> np.ndarray:
-    """Take back units that rounding added beyond need while every CV stays within its limit."""
+    """Take back units that rounding added beyond need while every CV stays within its limit.
+
+    Only coarse units (teachers, rooms: one unit moves a school's value by more than 0.1 % of
+    the group mean) are worth it; each trial is checked on the county's own units (both stage
+    groups: a school-wide unit reaches both)."""
     model = problem.fields[a.field]
     p = problem.units.students[idx]
     elem = model.element[idx]
-    n_g = lim.size
-    z = values_of(problem, a, target)[idx]
+    base = model.base[elem]
+    x, coef = a.value[idx], a.coef[idx]
+    z = x + coef * (target[elem] - base)
     for g in np.nonzero(solved)[0].tolist():
         members = np.nonzero(gid == g)[0]
         mean = np.average(z[members], weights=p[members])
-        step = a.coef[idx[members]]
-        if not np.any(step > 1e-3 * abs(mean)):
+        if not np.any(coef[members] > 1e-3 * abs(mean)):
             continue  # fine units (m², yuan): rounding costs less than one unit a school
+        # the county's units: this group and any group sharing an element with it
+        els = np.unique(elem[members])
+        near = np.nonzero(np.isin(elem, els))[0]
+        local = np.unique(np.concatenate([members, np.nonzero(np.isin(gid, gid[near]))[0]]))
+        keys, lg = np.unique(gid[local], return_inverse=True)
         excess = target[elem[members]] - cont[elem[members]]
         for k in np.argsort(-excess).tolist():
-            m = members[k]
-            el = elem[m]
+            el = elem[members[k]]
             if excess[k] < 1e-9 or target[el] - 1 < start[el]:
                 continue
             target[el] -= 1
-            z2 = values_of(problem, a, target)[idx]
-            cv = group_cv(gid, p, z2, n_g)
-            if np.any(cv > lim * (1 + _TOL)):
+            zl = x[local] + coef[local] * (target[elem[local]] - base[local])
+            if np.any(group_cv(lg, p[local], zl, keys.size) > lim[keys] * (1 + _TOL)):
                 target[el] += 1
-            else:
-                z = z2
+        z[local] = x[local] + coef[local] * (target[elem[local]] - base[local])
     return target
 
 
