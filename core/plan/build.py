@@ -144,7 +144,12 @@ def _plan(engine, ruleset_id, schools, county, *, costs, budget) -> Plan:
         "planned_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "plan_seconds": round(time.perf_counter() - started, 6),
         # counties whose primary and junior CVs were solved together, by how
-        "coupled_counties": dict(solution.coupled),
+        "coupled_counties": {
+            **{k: v for k, v in solution.coupled.items() if k != "in_turn_county_index"},
+            "in_turn_codes": [
+                problem.units.codes[c] for c in solution.coupled.get("in_turn_county_index", [])
+            ],
+        },
     }
     result = Plan(
         ruleset=rs.describe(),

@@ -12,13 +12,14 @@ requirements). For each field:
 2. **difference coefficients**: for each indicator of the field with a CV limit, every
    county × stage group whose CV is still above its limit is solved to optimality by
    :func:`junheng.plan.waterfill.solve_levels` from those counts as floors. A school-wide
-   asset of a nine-year school raises both its stage parts: the groups are solved in turn,
-   each with the other's additions as floors, until every group passes (block coordinates;
-   exact when one group of a county binds, otherwise measured against a general solver in
-   ``bench/plan.py``). The continuous levels are rounded up to whole units (raising a
-   school below the mean only lowers the CV), a group that rounding still leaves above its
-   limit gets one unit at a time where it lowers the CV most per yuan, and units rounded
-   up more than needed are taken back one at a time while the CV stays within its limit;
+   asset of a nine-year school raises both its stage parts: where both stage groups of a
+   county need more, :func:`junheng.plan.waterfill.solve_shared` takes one stage's own
+   optimum if it keeps the other within its limit, else solves the two jointly (Newton on
+   the KKT system), else — never needed in the benchmark — the groups in turn (feasible).
+   The continuous levels are rounded up to whole units (raising a school below the mean
+   only lowers the CV), a group that rounding still leaves above its limit gets one unit at
+   a time where it lowers the CV most, and coarse units rounded up more than needed are
+   taken back one at a time while the CV stays within its limit;
 3. **teachers**: :mod:`junheng.plan.moves` replaces what it can of the additions by moves
    from schools above their own requirements, then splits the rest into develop (as far
    as the school has teachers to develop) and hire.
@@ -35,14 +36,12 @@ import numpy as np
 from .choice import count_needed, whole_above
 from .costs import Costs, teacher_hierarchy
 from .problem import Problem
-from .waterfill import group_cv, solve_coupled, solve_levels
+from .waterfill import group_cv, solve_levels, solve_shared
 
 __all__ = ["CvSolve", "FieldPlan", "Solution", "field_order", "solve"]
 
 NAN = float("nan")
 _TOL = 1e-9
-#: block-coordinate passes between the stage groups of a school-wide asset
-MAX_COUPLING_PASSES = 30
 #: units added one at a time to a group rounding left above its limit
 MAX_REPAIR_STEPS = 2000
 
@@ -99,8 +98,8 @@ class Solution:
     #: every CV stage that added something (:class:`CvSolve`)
     cv_solves: tuple[CvSolve, ...] = ()
     #: counties whose two stage groups were solved together: by one stage's own optimum,
-    #: by Newton on the joint KKT system, by the fallback (groups in turn)
-    coupled: Mapping[str, int] = attrs.field(factory=dict)
+    #: by Newton on the joint KKT system, by the fallback (groups in turn; and which)
+    coupled: Mapping[str, Any] = attrs.field(factory=dict)
 
 
 def field_order(problem: Problem) -> list[str]:
@@ -292,7 +291,7 @@ def _cv_one(
     # 2. a county whose stage groups share schools and both bind: one problem
     if model.scope == "school":
         violated = cvs(cont) > lim * (1 + _TOL)
-        cont = _coupled(
+        cont = solve_shared(
             gid,
             present,
             failing,
@@ -332,96 +331,6 @@ def _cv_one(
         )
     )
     return target
-
-
-def _coupled(gid, present, failing, violated, elem, p, floor, coef, lim, start, cont, own, tally):
-    """Counties whose two stage groups share schools and both need more than their floors.
-
-    If one group's own optimum already keeps the other within its limit, it is the optimum
-    (the other limit is not binding: its multiplier is 0); otherwise both bind and they are
-    solved jointly (:func:`~junheng.plan.waterfill.solve_coupled`); should Newton's method
-    not converge, the groups are solved in turn until both pass (feasible, not optimal)."""
-    own_L, own_M, unit_implied = own
-    county = present[gid] // 2
-    shared = np.bincount(elem, minlength=start.size) > 1  # an element with two units here
-    for c in np.unique(county).tolist():
-        mine = county == c
-        groups = np.unique(gid[mine])
-        if groups.size < 2 or not shared[elem[mine]].any():
-            continue
-        both = failing[groups].all() or violated[groups].any()
-        if not both:
-            continue
-        local_el, el_idx = np.unique(elem[mine], return_inverse=True)
-        local_g = np.searchsorted(groups, gid[mine])
-        y = _one_binds(el_idx, local_g, p[mine], floor[mine], coef[mine], lim[groups],
-                       unit_implied[mine] - start[elem[mine]], local_el.size)  # fmt: skip
-        if y is not None:
-            cont[local_el] = start[local_el] + y
-            tally["one_binds"] += 1
-            continue
-        y = solve_coupled(
-            el_idx,
-            local_g,
-            p[mine],
-            floor[mine],
-            coef[mine],
-            lim[groups],
-            cont[local_el] - start[local_el],
-            levels=(own_L[groups], own_M[groups]),
-        )
-        if y is not None:
-            cont[local_el] = start[local_el] + y
-            tally["newton"] += 1
-        else:  # not converged: the groups in turn until both pass (feasible)
-            tally["in_turn"] += 1
-            cont[local_el] = (
-                _in_turn(
-                    el_idx,
-                    local_g,
-                    p[mine],
-                    floor[mine],
-                    coef[mine],
-                    lim[groups],
-                    cont[local_el] - start[local_el],
-                )
-                + start[local_el]
-            )
-    return cont
-
-
-def _one_binds(el, g, p, floor, coef, lim, asked, n_el):
-    """The cheapest group's own optimum that keeps every other group within its limit."""
-    best = None
-    for k in range(lim.size):
-        own = (g == k) & np.isfinite(asked)
-        if not own.any():
-            continue
-        y = np.zeros(n_el)
-        np.maximum.at(y, el[own], asked[own])
-        if np.all(group_cv(g, p, floor + coef * y[el], lim.size) <= lim * (1 + _TOL)):
-            if best is None or y.sum() < best.sum():
-                best = y
-    return best
-
-
-def _in_turn(el, g, p, floor, coef, lim, y):
-    """Block coordinates: each group solved with the other's additions as floors."""
-    e = p * coef
-    emax = np.zeros(lim.size)
-    np.maximum.at(emax, g, e)
-    ratio = np.where(e > 0, emax[g] / e, 1.0)
-    y = y.copy()
-    for _ in range(MAX_COUPLING_PASSES):
-        z = floor + coef * y[el]
-        bad = group_cv(g, p, z, lim.size) > lim * (1 + _TOL)
-        if not bad.any():
-            break
-        sub = bad[g]
-        keys, gs = np.unique(g[sub], return_inverse=True)
-        zz = solve_levels(gs, p[sub], z[sub], ratio[sub], lim[keys])
-        np.fmax.at(y, el[sub], y[el[sub]] + (zz - z[sub]) / coef[sub])
-    return y
 
 
 def _repair(problem, a, target, idx, gid, lim) -> np.ndarray:

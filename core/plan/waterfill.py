@@ -56,10 +56,20 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["BISECTION_STEPS", "group_cv", "solve_coupled", "solve_levels"]
+__all__ = [
+    "BISECTION_STEPS",
+    "group_cv",
+    "solve_coupled",
+    "solve_levels",
+    "solve_shared",
+]
 
 #: bisection steps (each halves the bracket: 2⁻⁶⁰ of it is far below any unit of a count)
 BISECTION_STEPS = 60
+#: block-coordinate passes between the stage groups of a school-wide asset (the fallback)
+MAX_COUPLING_PASSES = 30
+#: a CV within its limit up to binary rounding (as the engine compares)
+_TOL = 1e-9
 
 
 def _means(group: np.ndarray, p: np.ndarray, z: np.ndarray, n: int, P: np.ndarray):
@@ -200,7 +210,9 @@ def solve_coupled(
     start: np.ndarray,
     *,
     levels: tuple[np.ndarray, np.ndarray] | None = None,
-    iterations: int = 60,
+    # a few steps usually; a stage barely above its limit (a tiny multiplier) can take
+    # a hundred damped ones (seen once in the national benchmark)
+    iterations: int = 200,
     tol: float = 1e-12,
 ) -> np.ndarray | None:
     """The optimal additions ``y`` (per element, ≥ 0) of one county's coupled groups, or None
@@ -302,3 +314,103 @@ def _newton_steps(theta, residual, additions, iterations: int, tol: float) -> np
     if np.all(np.isfinite(r)) and np.abs(r).max() < tol:
         return additions(theta)[0]
     return None
+
+
+def solve_shared(
+    gid, present, failing, violated, elem, p, floor, coef, lim, start, cont, own, tally
+):
+    """Counties whose two stage groups share schools and both need more than their floors.
+
+    Per unit of one indicator's CV groups: ``gid`` its group (``present[gid]`` the county ×
+    stage key), ``elem`` its school, students ``p``, value at the floors ``floor``, ``coef``;
+    per group: ``failing`` at the floors, ``violated`` after each was solved alone, ``lim``;
+    per element: ``start`` (the floors' counts) and ``cont`` (counts after the groups were
+    solved alone, updated here); ``own``: each group's ``L``, ``M`` and each unit's own ask;
+    ``tally`` counts how each county was solved.
+
+    If one group's own optimum already keeps the other within its limit, it is the optimum
+    (the other limit is not binding: its multiplier is 0); otherwise both bind and they are
+    solved jointly (:func:`~junheng.plan.waterfill.solve_coupled`); should Newton's method
+    not converge, the groups are solved in turn until both pass (feasible, not optimal)."""
+    own_L, own_M, unit_implied = own
+    county = present[gid] // 2
+    shared = np.bincount(elem, minlength=start.size) > 1  # an element with two units here
+    for c in np.unique(county).tolist():
+        mine = county == c
+        groups = np.unique(gid[mine])
+        if groups.size < 2 or not shared[elem[mine]].any():
+            continue
+        both = failing[groups].all() or violated[groups].any()
+        if not both:
+            continue
+        local_el, el_idx = np.unique(elem[mine], return_inverse=True)
+        local_g = np.searchsorted(groups, gid[mine])
+        y = _one_binds(el_idx, local_g, p[mine], floor[mine], coef[mine], lim[groups],
+                       unit_implied[mine] - start[elem[mine]], local_el.size)  # fmt: skip
+        if y is not None:
+            cont[local_el] = start[local_el] + y
+            tally["one_binds"] += 1
+            continue
+        y = solve_coupled(
+            el_idx,
+            local_g,
+            p[mine],
+            floor[mine],
+            coef[mine],
+            lim[groups],
+            cont[local_el] - start[local_el],
+            levels=(own_L[groups], own_M[groups]),
+        )
+        if y is not None:
+            cont[local_el] = start[local_el] + y
+            tally["newton"] += 1
+        else:  # not converged: the groups in turn until both pass (feasible)
+            tally["in_turn"] += 1
+            tally.setdefault("in_turn_county_index", []).append(int(c))
+            cont[local_el] = (
+                _in_turn(
+                    el_idx,
+                    local_g,
+                    p[mine],
+                    floor[mine],
+                    coef[mine],
+                    lim[groups],
+                    cont[local_el] - start[local_el],
+                )
+                + start[local_el]
+            )
+    return cont
+
+
+def _one_binds(el, g, p, floor, coef, lim, asked, n_el):
+    """The cheapest group's own optimum that keeps every other group within its limit."""
+    best = None
+    for k in range(lim.size):
+        own = (g == k) & np.isfinite(asked)
+        if not own.any():
+            continue
+        y = np.zeros(n_el)
+        np.maximum.at(y, el[own], asked[own])
+        if np.all(group_cv(g, p, floor + coef * y[el], lim.size) <= lim * (1 + _TOL)):
+            if best is None or y.sum() < best.sum():
+                best = y
+    return best
+
+
+def _in_turn(el, g, p, floor, coef, lim, y):
+    """Block coordinates: each group solved with the other's additions as floors."""
+    e = p * coef
+    emax = np.zeros(lim.size)
+    np.maximum.at(emax, g, e)
+    ratio = np.where(e > 0, emax[g] / e, 1.0)
+    y = y.copy()
+    for _ in range(MAX_COUPLING_PASSES):
+        z = floor + coef * y[el]
+        bad = group_cv(g, p, z, lim.size) > lim * (1 + _TOL)
+        if not bad.any():
+            break
+        sub = bad[g]
+        keys, gs = np.unique(g[sub], return_inverse=True)
+        zz = solve_levels(gs, p[sub], z[sub], ratio[sub], lim[keys])
+        np.fmax.at(y, el[sub], y[el[sub]] + (zz - z[sub]) / coef[sub])
+    return y
