@@ -31,6 +31,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("defaults",),
     ("discovery", "sections", "preparation", "sampling", "contributions"),
     ("inputs",),
+    # plan: below the engine on purpose — it is handed the engine and calls only its public
+    # methods (ruleset, load, evaluate, validate, registry), never imports it; so
+    # Engine.plan can delegate to it with an ordinary downward import
+    ("plan",),
     ("engine",),
     ("summary", "template", "county_template", "local_rulesets", "testing", "pytest_plugin"),
     ("cli", "__main__", "serve"),
