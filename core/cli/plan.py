@@ -1,6 +1,6 @@
 """CLI command ``plan``: the least additions that make each county's schools and CVs pass.
 
-    junheng plan SCHOOLS [--county COUNTY] --ruleset ID [--costs COSTS.toml]
+    junheng plan SCHOOLS [--county COUNTY] --ruleset ID|FILE [--costs COSTS.toml]
                  [--format json|xlsx|html|md] [--output PATH] [--apply-to DIR] [--budget YUAN]
 
 Everything is read, checked and computed before anything is written: bad data, a bad costs
@@ -20,9 +20,8 @@ from rich.markup import escape
 
 from junheng.bulk import gc_paused
 from junheng.cli._common import EXIT_FAILED, EXIT_INPUT, EXIT_OK, err_console, output_error
-from junheng.engine import Engine
+from junheng.cli.evaluation import _engine, _ruleset
 from junheng.issues import InputError
-from junheng.ruleset import RulesetError
 
 FORMATS = ("json", "xlsx", "html", "md")
 
@@ -40,7 +39,12 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("schools", metavar="SCHOOLS", help="学校数据文件 (.json/.csv/.xlsx)")
     p.add_argument("--county", metavar="COUNTY", help="县域数据文件 (.json/.csv/.xlsx)")
-    p.add_argument("--ruleset", metavar="ID", required=True, help="规则集编号 (ruleset id)")
+    p.add_argument(
+        "--ruleset",
+        metavar="ID|FILE",
+        required=True,
+        help="规则集编号，或本地规则集文件 (ruleset id or a local TOML file)",
+    )
     p.add_argument(
         "--costs",
         metavar="COSTS.toml",
@@ -87,16 +91,9 @@ def _plan(args: argparse.Namespace) -> int:
     from junheng.plan import load_costs, plan
     from junheng.plan.report import render_plan, write_apply_to
 
-    engine = Engine()
-    for problem in engine.problems:
-        err_console.print(
-            f"[yellow]插件 {escape(problem.plugin)}：{escape(problem.message)}[/]", markup=True
-        )
-    try:
-        rs = engine.ruleset(args.ruleset)
-    except RulesetError as exc:
-        for line in exc.problems:
-            err_console.print(line, markup=False)
+    engine = _engine()
+    rs = _ruleset(engine, args.ruleset)  # an installed id or a local ruleset file
+    if rs is None:
         return EXIT_INPUT
     if args.format != "json" and not args.output:
         err_console.print("该格式需要 --output 指定输出文件", markup=False)
