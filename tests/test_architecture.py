@@ -32,7 +32,16 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("discovery", "sections", "preparation", "sampling", "contributions"),
     ("inputs",),
     ("engine",),
-    ("summary", "template", "county_template", "local_rulesets", "testing", "pytest_plugin"),
+    # the front-ends over the engine; compare reads report documents (JSON) only
+    (
+        "summary",
+        "template",
+        "county_template",
+        "local_rulesets",
+        "testing",
+        "pytest_plugin",
+        "compare",
+    ),
     ("cli", "__main__", "serve"),
 )
 LAYER = {name: k for k, names in enumerate(LAYERS) for name in names}

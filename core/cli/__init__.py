@@ -53,6 +53,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "evaluation",
     "rulesets",
     "explain",
+    "compare",
     "plugins",
     "serve",
 )
