@@ -22,6 +22,7 @@ __all__ = [
     "num",
     "only_in_note",
     "passed_word",
+    "school_word",
     "stage_word",
 ]
 
@@ -74,7 +75,13 @@ def stage_word(stage: str | None) -> str:
 
 
 def passed_word(passed: bool | None) -> str:
+    """A county's verdict: 通过 / 未通过."""
     return {True: "通过", False: "未通过", None: "无法判定"}[passed]
+
+
+def school_word(passed: bool | None) -> str:
+    """A school unit's verdict: 达标 / 未达标."""
+    return {True: "达标", False: "未达标", None: "无法判定"}[passed]
 
 
 def _with_unit(x: float | None, unit: str | None) -> str:
@@ -84,22 +91,38 @@ def _with_unit(x: float | None, unit: str | None) -> str:
 
 
 def criterion_values(c: CriterionChange) -> str:
-    """``8.5% → 12%（要求 10%）`` — the value before and after against the requirement."""
+    """``8.5% → 12%（要求 10%）`` — the value before and after against the requirement
+    (one side only for a criterion only one report has)."""
+    word = "限值" if c.kind in ("cv", "composite_cv") else "要求"
+    prefix = "未达标 " if c.kind == "schools" else ""  # its value: the school units that fail
+    if c.change in ("only_old", "only_new"):
+        value, limit = (
+            (c.old_value, c.old_limit) if c.change == "only_old" else (c.new_value, c.new_limit)
+        )
+        if value is None:
+            return ""
+        text = f"{prefix}{_with_unit(value, c.unit)}"
+        return text + (f"（{word} {_with_unit(limit, c.unit)}）" if limit is not None else "")
     if c.old_value is None and c.new_value is None:
         return ""
-    text = f"{_with_unit(c.old_value, c.unit)} → {_with_unit(c.new_value, c.unit)}"
+    text = f"{prefix}{_with_unit(c.old_value, c.unit)} → {_with_unit(c.new_value, c.unit)}"
     if c.old_limit is not None or c.new_limit is not None:
-        if c.old_limit == c.new_limit:
-            text += f"（要求 {_with_unit(c.new_limit, c.unit)}）"
+        if _same(c.old_limit, c.new_limit):
+            text += f"（{word} {_with_unit(c.new_limit, c.unit)}）"
         else:
-            text += f"（要求由 {_with_unit(c.old_limit, c.unit)} 改为 {_with_unit(c.new_limit, c.unit)}）"
+            old, new = _with_unit(c.old_limit, c.unit), _with_unit(c.new_limit, c.unit)
+            text += f"（{word}由 {old} 改为 {new}）"
     return text
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    return a == b or (a is not None and b is not None and abs(a - b) <= 1e-9 * max(abs(a), abs(b)))
 
 
 def cv_text(c: CvChange) -> str:
     """``0.333 → 0.6（限值 0.5）``."""
     text = f"{num(c.old_cv)} → {num(c.new_cv)}"
-    if c.old_limit == c.new_limit:
+    if _same(c.old_limit, c.new_limit):
         return text + (f"（限值 {num(c.new_limit)}）" if c.new_limit is not None else "")
     return text + f"（限值由 {num(c.old_limit)} 改为 {num(c.new_limit)}）"
 

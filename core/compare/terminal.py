@@ -25,6 +25,7 @@ from .labels import (
     gap_text,
     only_in_note,
     passed_word,
+    school_word,
     stage_word,
 )
 from .model import Comparison, CountyComparison, SchoolComparison
@@ -216,7 +217,7 @@ def _schools(c: Comparison, console: Console) -> None:
                 f"[{_GAP_STYLE[g.change]}]{GAP_CHANGE[g.change]}[/]" if g else "",
                 escape(gap_text(g))
                 if g
-                else f"{passed_word(school.old_passed)} → {passed_word(school.new_passed)}",
+                else f"{school_word(school.old_passed)} → {school_word(school.new_passed)}",
                 end_section=k == len(gaps) - 1,
             )
     console.print(table)
@@ -233,7 +234,7 @@ def _only_schools(c: Comparison, console: Console) -> None:
         for s in schools[:MAX_ONLY_ROWS]:
             console.print(
                 f"  {escape(s.name or '')}（{escape(s.id)}，{stage_word(s.stage)}）"
-                f"{passed_word(s.passed)}；{escape(only_in_note(s, other))}"
+                f"{school_word(s.passed)}；{escape(only_in_note(s, other))}"
             )
         if len(schools) > MAX_ONLY_ROWS:
             console.print(f"  另有 {len(schools) - MAX_ONLY_ROWS} 个，详见对比结果")
