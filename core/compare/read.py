@@ -125,6 +125,8 @@ def _parse_file(path: Path, file: str) -> tuple[Any, list[DataIssue]]:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data":  # cut inside a character: truncated
+            return None, [_truncated(data, file)]
         line = data[: exc.start].count(b"\n") + 1
         return None, [
             _error(
@@ -138,6 +140,16 @@ def _parse_file(path: Path, file: str) -> tuple[Any, list[DataIssue]]:
         return (orjson.loads(data) if orjson is not None else json.loads(data)), []
     except ValueError as exc:  # orjson.JSONDecodeError and json.JSONDecodeError both
         return None, [_parse_error(data, file, exc)]
+
+
+def _truncated(data: bytes, file: str) -> DataIssue:
+    last = data.rstrip().count(b"\n") + 1
+    return _error(
+        "parse",
+        file,
+        f"文件在第 {last} 行中断，JSON 不完整（文件被截断或仍在写入？）",
+        f"第 {last} 行后文件结束",
+    )
 
 
 def _other_format(data: bytes) -> str | None:
@@ -157,18 +169,9 @@ def _parse_error(data: bytes, file: str, exc: ValueError) -> DataIssue:
     line = getattr(exc, "lineno", None)
     column = getattr(exc, "colno", None)
     message = getattr(exc, "msg", str(exc))
-    if (
-        pos is not None
-        and not data[pos:].strip()
-        and message != "unexpected content after document"
-    ):
-        last = data.rstrip().count(b"\n") + 1
-        return _error(
-            "parse",
-            file,
-            f"文件在第 {last} 行中断，JSON 不完整（文件被截断或仍在写入？）",
-            f"第 {last} 行后文件结束",
-        )
+    at_end = pos is not None and not data[pos:].strip()
+    if at_end or any(word in message for word in ("end of data", "EOF", "Unterminated")):
+        return _truncated(data, file)
     where = f"第 {line} 行第 {column} 列" if line is not None else "某处"
     return _error("parse", file, f"不是有效的 JSON：{where}（{message}）", shorten(message))
 
@@ -180,7 +183,7 @@ def _check(doc: Any, file: str) -> list[DataIssue]:
     if not isinstance(doc, Mapping):
         return [_not_a_report(doc, file)]
     required = report_schema()["required"]
-    if not any(key in doc for key in required):
+    if not any(key in doc for key in required) or _is_comparison(doc):
         return [_not_a_report(doc, file)]
     version = doc.get("schema_version", 1)
     wanted = schema_version()
@@ -205,7 +208,7 @@ def _not_a_report(doc: Any, file: str) -> DataIssue:
         looks = "学校数据文件（学校记录的数组）" if _records(doc, "school_type") else "一个数组"
         found = "数组（array）"
     elif isinstance(doc, Mapping):
-        if "old" in doc and "new" in doc and "counties" in doc:
+        if _is_comparison(doc):
             looks = "junheng compare 的对比结果"
         elif "items" in doc or "finance" in doc or "vetoes" in doc:
             looks = "县级数据文件"
@@ -217,6 +220,15 @@ def _not_a_report(doc: Any, file: str) -> DataIssue:
     else:
         looks, found = f"一个 {type(doc).__name__} 值", _show(doc)
     return _error("schema.required", file, f"不是 junheng 评估报告：这是{looks}", found)
+
+
+def _is_comparison(doc: Mapping[str, Any]) -> bool:
+    """What ``junheng compare`` writes: its old / new sides and its summary."""
+    return (
+        isinstance(doc.get("old"), Mapping)
+        and isinstance(doc.get("new"), Mapping)
+        and "summary" in doc
+    )
 
 
 def _records(doc: list, key: str) -> bool:
@@ -272,7 +284,8 @@ def _schema_issue(doc: Mapping[str, Any], file: str, error: Any) -> DataIssue:
     found = error.instance
     if keyword == "type":
         types = [value] if isinstance(value, str) else list(value)
-        what = f"应为{'或'.join(_TYPE_WORDS.get(t, t) for t in types)}，实际为{_kind(found)}"
+        actual = _kind(found) + (f" {_show(found)}" if _scalar(found) else "")
+        what = f"应为{'或'.join(_TYPE_WORDS.get(t, t) for t in types)}，实际为{actual}"
         expected: Any = types
     elif keyword == "required":
         missing = [k for k in value if isinstance(found, Mapping) and k not in found]
@@ -378,6 +391,10 @@ def _duplicates(doc: Mapping[str, Any], file: str) -> list[DataIssue]:
 # --------------------------------------------------------------------------- helpers
 
 
+def _scalar(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool))
+
+
 def _show(value: Any) -> str:
     if isinstance(value, str):
         return f'"{shorten(value, 40)}"'
@@ -399,7 +416,7 @@ def _error(
     *,
     field: str | None = None,
 ) -> DataIssue:
-    detail = what if expected is None or expected != EXPECTED else f"{what}；应为{EXPECTED}"
+    detail = what if expected is None or expected != EXPECTED else f"{what}；应为 {EXPECTED}"
     return DataIssue.located(
         "error",
         code,
