@@ -489,3 +489,54 @@ def test_the_package_reads_documents_not_the_engine():
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 module = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
                 assert not (module or "").startswith("junheng"), f"{path.name}: {module}"
+
+
+# --------------------------------------------------------------------------- hostile text, sizes
+
+HOSTILE = '=HYPERLINK("http://evil.example","点击")<script>alert(1)</script>[x](javascript:alert(1))[/red]*b*'
+
+
+def test_hostile_names_stay_text_in_every_format(evaluations, capfd, tmp_path):
+    import openpyxl
+    from markdown_it import MarkdownIt
+
+    new = _doc(evaluations, "after.json")
+    for school in new["schools"]:
+        if school["id"] == FIXED:
+            school["name"] = HOSTILE
+    new["counties"][0]["name"] = HOSTILE
+    (tmp_path / "new.json").write_text(json.dumps(new, ensure_ascii=False), "utf-8")
+    old = evaluations / "before.json"
+    for fmt in ("html", "xlsx", "md"):
+        status, _, err = _cli(
+            capfd,
+            "compare",
+            old,
+            tmp_path / "new.json",
+            "--format",
+            fmt,
+            "-o",
+            tmp_path / f"c.{fmt}",
+        )
+        assert status == 0, err
+    assert "[/red]" in " ".join(err.split())  # the terminal printed it as text, not as markup
+    html = (tmp_path / "c.html").read_text("utf-8")
+    assert "<script" not in html and "&lt;script&gt;" in html
+    rendered = MarkdownIt().render((tmp_path / "c.md").read_text("utf-8"))
+    assert "<script" not in rendered and "<a " not in rendered and "<em>" not in rendered
+    wb = openpyxl.load_workbook(tmp_path / "c.xlsx")
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert any(c.value == HOSTILE for c in cells)
+
+
+def test_devices_and_huge_files_are_not_read(capfd, tmp_path, monkeypatch, evaluations):
+    zero = tmp_path / "zero.json"
+    zero.symlink_to("/dev/zero")
+    status, _, err = _cli(capfd, "compare", zero, evaluations / "after.json")
+    assert status == 2 and "不是普通文件" in err
+    from junheng.compare import read
+
+    monkeypatch.setattr(read, "MAX_REPORT_BYTES", 1000)
+    status, _, err = _cli(capfd, "compare", evaluations / "before.json", evaluations / "after.json")
+    assert status == 2 and "文件过大" in err

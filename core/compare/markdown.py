@@ -28,10 +28,16 @@ from .model import Comparison, CountyComparison
 __all__ = ["render"]
 
 
+_ESCAPE = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: "\\" + c for c in "\\`*_[]|"}}
+)
+
+
 def _cell(text: object) -> str:
-    """Text safe inside a Markdown table cell (a ``|`` or a line break would end it)."""
+    """Text from the reports (names, titles, file names) as Markdown that shows it as it is:
+    no HTML (``<script>``), no link, image or emphasis of its own, no end of a table cell."""
     value = "" if text is None else str(text)
-    return value.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return value.translate(_ESCAPE).replace("\r", " ").replace("\n", " ")
 
 
 def _table(head: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
@@ -46,7 +52,7 @@ def _name(code: str, name: str | None) -> str:
 
 def render(comparison: Comparison) -> bytes:
     c = comparison
-    out = ["# 两次评估对比", "", f"{OLD}：`{c.old.file}` → {NEW}：`{c.new.file}`", ""]
+    out = ["# 两次评估对比", "", f"{OLD}：{_cell(c.old.file)} → {NEW}：{_cell(c.new.file)}", ""]
     if c.notes:
         out += ["> **请先注意：**", ">"]
         out += [f"> - {_cell(n)}" for n in c.notes]

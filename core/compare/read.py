@@ -47,7 +47,18 @@ try:  # the fast validity check; jsonschema stays the reference for the messages
 except ImportError:  # pragma: no cover - jsonschema-rs is a dependency
     jsonschema_rs = None
 
-__all__ = ["MAX_ERRORS_PER_FILE", "Source", "read_report", "report_schema", "schema_version"]
+__all__ = [
+    "MAX_ERRORS_PER_FILE",
+    "MAX_REPORT_BYTES",
+    "Source",
+    "read_report",
+    "report_schema",
+    "schema_version",
+]
+
+#: the largest report read (a national report of 210,000 schools is about 400 MiB; parsed,
+#: a report takes several times its size in memory)
+MAX_REPORT_BYTES = 1 << 30
 
 #: schema errors listed per file (an old report fails the same way in thousands of places)
 MAX_ERRORS_PER_FILE = 20
@@ -111,7 +122,20 @@ def _parse_file(path: Path, file: str) -> tuple[Any, list[DataIssue]]:
         return None, [_error("parse", file, "文件不存在", None, "一个已有的 JSON 报告文件")]
     if path.is_dir():
         return None, [_error("parse", file, "这是一个文件夹，不是报告文件", None)]
+    if not path.is_file():  # a device (a link to /dev/zero), a pipe: never read
+        return None, [_error("parse", file, "不是普通文件（设备或管道），不读取", None)]
     try:
+        size = path.stat().st_size
+        if size > MAX_REPORT_BYTES:
+            return None, [
+                _error(
+                    "too_large",
+                    file,
+                    f"文件过大：{size / 2**20:,.0f} MiB，上限 {MAX_REPORT_BYTES / 2**20:,.0f} MiB",
+                    size,
+                    MAX_REPORT_BYTES,
+                )
+            ]
         data = path.read_bytes()
     except OSError as exc:
         return None, [_error("parse", file, f"无法读取（{exc.strerror or exc}）", None)]
