@@ -50,6 +50,7 @@ table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; }
 th, td { border: 1px solid #bbb; padding: 3px 6px; text-align: left; vertical-align: top; }
 th { background: #eee; }
 tr { page-break-inside: avoid; }
+td.w { white-space: nowrap; }
 td.n { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .verdict { display: inline-block; padding: 1px 8px; border-radius: 3px; font-weight: bold; }
 .good { color: #0a6b2e; }
@@ -89,14 +90,18 @@ def _e(text: object) -> str:
     return escape("" if text is None else str(text))
 
 
-def _table(head: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[int] = ()) -> str:
-    """A table; ``rows`` hold HTML already escaped; columns in ``numeric`` align right."""
+def _table(
+    head: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    numeric: Sequence[int] = (),
+    nowrap: Sequence[int] = (),
+) -> str:
+    """A table; ``rows`` hold HTML already escaped; columns in ``numeric`` align right,
+    columns in ``nowrap`` (short words: 小学, 差距消除) never break."""
     out = ["<table><thead><tr>", *(f"<th>{_e(h)}</th>" for h in head), "</tr></thead><tbody>"]
+    css = {**dict.fromkeys(nowrap, ' class="w"'), **dict.fromkeys(numeric, ' class="n"')}
     for row in rows:
-        cells = (
-            f'<td class="n">{cell}</td>' if k in numeric else f"<td>{cell}</td>"
-            for k, cell in enumerate(row)
-        )
+        cells = (f"<td{css.get(k, '')}>{cell}</td>" for k, cell in enumerate(row))
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
@@ -246,7 +251,8 @@ def _county(x: CountyComparison) -> list[str]:
             ]
             for r in changes
         ]
-        out.append(_table(("变化", "项目", "状态", f"{OLD} → {NEW}", "相对要求"), rows))
+        head = ("变化", "项目", "状态", f"{OLD} → {NEW}", "相对要求")
+        out.append(_table(head, rows, nowrap=(0, 2, 4)))
     else:
         out.append('<p class="muted">评估项目无变化。</p>')
     if x.still_not_evaluated:
@@ -270,7 +276,11 @@ def _county(x: CountyComparison) -> list[str]:
             for v in x.cv
         ]
         head = ("学段", "指标", f"{OLD}", f"{NEW}", "限值", "变化", "相对限值")
-        out.append(_table(head, rows, numeric=(2, 3, 4)))
+        out.append(_table(head, rows, numeric=(2, 3, 4), nowrap=(0, 5)))
+        out.append(
+            '<p class="muted">相对限值：灰点为原报告的差异系数，彩色点为新报告的'
+            "（绿色达标、红色超限），竖线为限值；越靠左，校际越均衡。</p>"
+        )
     return out
 
 
@@ -354,7 +364,7 @@ def _schools(c: Comparison) -> list[str]:
                 ]
             )
     head = ("学校", "学段", "学校结论", "项目", "变化", f"{OLD}差距", f"{NEW}差距", "单位", "标准")
-    out.append(_table(head, rows, numeric=(5, 6)))
+    out.append(_table(head, rows, numeric=(5, 6), nowrap=(1, 2, 4, 7)))
     return out
 
 
@@ -391,4 +401,4 @@ def _only_rows(schools: Sequence[SchoolOnlyIn], other: str):
         ]
         for s in schools
     ]
-    return ("学校", "学段", "县", "结论", "未达标项数", "说明"), rows
+    return ("学校", "学段", "县", "结论", "未达标项数", "说明"), rows, (4,), (1, 3)

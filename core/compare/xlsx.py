@@ -48,6 +48,13 @@ def _cell(ws: Any, value: Any, font: Any = None) -> Any:
     return cell
 
 
+def _value(ws: Any, value: Any) -> Any:
+    """A plain value where it is safe (numbers, ordinary text: fast), else a text cell."""
+    if isinstance(value, str) and (value.startswith(FORMULA_LEADERS) or not value.isprintable()):
+        return _cell(ws, value)
+    return value
+
+
 def _bool(value: bool | None) -> str:
     return {True: "是", False: "否", None: ""}[value]
 
@@ -78,7 +85,7 @@ def render(comparison: Comparison) -> bytes:
         ws.append(header)
         n = 0
         for row in rows:
-            ws.append([_cell(ws, v) for v in row])
+            ws.append([_value(ws, v) for v in row])
             n += 1
         ws.auto_filter.ref = f"A1:{_column(len(head) - 1)}{n + 1}"
 
