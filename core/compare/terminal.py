@@ -164,17 +164,35 @@ def _county_table(c: Comparison, console: Console) -> None:
         (x for x in c.counties if x.changed),
         key=lambda x: {"passed_to_failed": 0, "failed_to_passed": 1}.get(x.verdict, 2),
     )
+    gaps: dict[str, dict[str, int]] = {}
+    for school in c.schools:
+        counts = gaps.setdefault(school.county_code or "", dict.fromkeys(_GAP_ORDER, 0))
+        for g in school.gaps:
+            counts[g.change] += 1
     table = Table(header_style="bold")
-    for col in ("县（区）", "结论", "新达标", "新未达标", "新未评估", "差异系数越限变化"):
+    for col in (
+        "县（区）",
+        "结论",
+        "新达标",
+        "新未达标",
+        "新未评估",
+        "仍未达标",
+        "差异系数越限变化",
+        "学校差距 消/缩/扩/增",
+    ):
         table.add_column(col, overflow="fold")
     for x in changed[:30]:
+        g = gaps.get(x.county_code, dict.fromkeys(_GAP_ORDER, 0))
+        closer = sum(1 for s in x.still_failed if s.movement == "closer")
         table.add_row(
             escape(_county_name(x.county_code, x.name)),
             f"{passed_word(x.old_passed)} → {passed_word(x.new_passed)}",
             str(len(x.newly_met)),
             str(len(x.newly_failed)),
             str(len(x.newly_not_evaluated)),
+            f"{len(x.still_failed)}（{closer} 项更接近）" if closer else str(len(x.still_failed)),
             str(len(x.cv_crossed)),
+            f"{g['closed']}/{g['reduced']}/{g['grown']}/{g['new']}",
         )
     if changed:
         console.print(table)
