@@ -379,10 +379,16 @@ def test_same_id_another_version_is_said_first(evaluations, capfd, tmp_path):
     assert "规则集不同" in err and "注意" in err
 
 
+def _valid(comparison):
+    """The comparison, after checking its JSON document against the schema."""
+    assert_valid_comparison(json.loads(render(comparison, "json")))
+    return comparison
+
+
 def test_same_id_and_version_other_content(evaluations):
     old = _doc(evaluations)
     old["provenance"]["ruleset_sha256"] = "f" * 64
-    comparison = compare_reports(old, _doc(evaluations, "after.json"))
+    comparison = _valid(compare_reports(old, _doc(evaluations, "after.json")))
     assert not comparison.same_ruleset
     assert "编号和版本相同，但内容不同" in comparison.notes[0]
 
@@ -391,8 +397,8 @@ def test_new_evaluated_before_old_and_identical_inputs(evaluations):
     old, new = _doc(evaluations), _doc(evaluations, "after.json")
     old["provenance"]["evaluated_at"] = "2026-06-01T10:00:00+0800"
     new["provenance"]["evaluated_at"] = "2025-06-01T10:00:00+0800"
-    assert any("顺序是否颠倒" in n for n in compare_reports(old, new).notes)
-    same = compare_reports(evaluations / "before.json", evaluations / "before.json")
+    assert any("顺序是否颠倒" in n for n in _valid(compare_reports(old, new)).notes)
+    same = _valid(compare_reports(evaluations / "before.json", evaluations / "before.json"))
     assert same.notes == ("两次评估的输入数据（SHA-256 相同）与规则集完全相同。",)
     assert same.schools == () and same.schools_unchanged == 40
     (county,) = same.counties
@@ -402,8 +408,8 @@ def test_new_evaluated_before_old_and_identical_inputs(evaluations):
 def test_another_junheng_version_is_said(evaluations):
     old = _doc(evaluations)
     old["provenance"]["engine_version"] = "0.0.9"
-    notes = compare_reports(old, _doc(evaluations, "after.json")).notes
-    assert notes == ("两份报告由不同版本的 junheng 生成（0.0.9 → 0.1.0）。",) or "0.0.9" in notes[0]
+    notes = _valid(compare_reports(old, _doc(evaluations, "after.json"))).notes
+    assert notes == (f"两份报告由不同版本的 junheng 生成（0.0.9 → {junheng.__version__}）。",)
 
 
 # --------------------------------------------------------------------------- batches, API
@@ -449,8 +455,8 @@ def test_the_api_takes_reports_documents_and_paths(evaluations):
     engine = junheng.Engine()
     schools, county = engine.sample()
     report = engine.evaluate("national.quality.2017", schools, county)
-    from_objects = compare_reports(report, report)
-    from_paths = compare_reports(evaluations / "before.json", evaluations / "after.json")
+    from_objects = _valid(compare_reports(report, report))
+    from_paths = _valid(compare_reports(evaluations / "before.json", evaluations / "after.json"))
     assert from_objects.old.file == "OLD" and from_objects.schools == ()
     assert from_paths.old.file == str(evaluations / "before.json")
     assert [g.change for s in from_paths.schools for g in s.gaps] == ["closed", "closed"]
@@ -473,7 +479,7 @@ def test_schemas_and_versions():
 def test_a_report_without_schema_version_is_read_as_version_1(evaluations):
     old = _doc(evaluations)
     del old["schema_version"]  # written before the key existed
-    assert compare_reports(old, _doc(evaluations, "after.json")).counties
+    assert _valid(compare_reports(old, _doc(evaluations, "after.json"))).counties
 
 
 def test_the_package_reads_documents_not_the_engine():
@@ -540,3 +546,56 @@ def test_devices_and_huge_files_are_not_read(capfd, tmp_path, monkeypatch, evalu
     monkeypatch.setattr(read, "MAX_REPORT_BYTES", 1000)
     status, _, err = _cli(capfd, "compare", evaluations / "before.json", evaluations / "after.json")
     assert status == 2 and "文件过大" in err
+
+
+# --------------------------------------------------------------------------- any mutation
+
+
+def _paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for k, value in enumerate(node[:3]):
+            yield from _paths(value, (*prefix, k))
+
+
+@pytest.fixture(scope="module")
+def small_report():
+    engine = junheng.Engine()
+    schools, county = engine.sample()
+    report = engine.evaluate("national.quality.2017", schools[:6], county)
+    return json.loads(render_report(report, "json"))
+
+
+def test_any_mutation_of_a_report_is_compared_or_refused_never_a_crash(small_report):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    paths = [p for p in _paths(small_report) if p]
+    values = st.sampled_from([None, 0, -1, 1.5, 1e308, "", "x", [], {}, True, [{}], {"id": 1}])
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.sampled_from(paths), values, st.booleans(), st.booleans())
+    def run(path, value, delete, as_old):
+        doc = copy.deepcopy(small_report)
+        parent = doc
+        for key in path[:-1]:
+            parent = parent[key]
+        if delete and isinstance(parent, dict):
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = value
+        pair = (doc, small_report) if as_old else (small_report, doc)
+        try:
+            comparison = compare_reports(*pair)
+        except InputError as exc:
+            assert exc.issues and all(i.is_error and i.file in ("OLD", "NEW") for i in exc.issues)
+            return
+        doc = json.loads(render(comparison, "json"))
+        assert_valid_comparison(doc)
+        for fmt in ("html", "xlsx", "md"):
+            assert render(comparison, fmt)
+
+    run()
