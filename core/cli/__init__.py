@@ -54,6 +54,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "rulesets",
     "explain",
     "plan",
+    "compare",
     "plugins",
     "serve",
 )
