@@ -19,6 +19,7 @@ from compare_helpers import assert_valid_comparison, compare_schema
 
 import junheng
 from junheng.cli import main
+from junheng.cli._common import console, err_console
 from junheng.compare import compare_reports, render
 from junheng.compare.read import schema_version
 from junheng.issues import InputError
@@ -32,6 +33,13 @@ FIXED = "360199-002"  # 青溪县第二小学: 1,404 m² of teaching rooms short
 @pytest.fixture(autouse=True)
 def _wide_terminal(monkeypatch):
     monkeypatch.setenv("COLUMNS", "400")  # the issue table does not fold a path in two
+
+
+@pytest.fixture(autouse=True)
+def _wide_terminal(monkeypatch):
+    """File names in the issue table stay on one line whatever width an earlier test left."""
+    monkeypatch.setattr(console, "width", 300)
+    monkeypatch.setattr(err_console, "width", 300)
 
 
 def _cli(capfd, *args: object) -> tuple[int, str, str]:
@@ -372,8 +380,9 @@ def test_same_id_another_version_is_said_first(evaluations, capfd, tmp_path):
         "same_version": False,
         "same_content": False,
     }
+    new_version = _doc(evaluations, "after.json")["ruleset"]["version"]
     assert (
-        "规则集 national.quality.2017 的版本不同：原报告为 2016.1，新报告为 2017.1"
+        f"规则集 national.quality.2017 的版本不同：原报告为 2016.1，新报告为 {new_version}"
         in doc["notes"][0]
     )
     assert "规则集不同" in err and "注意" in err
