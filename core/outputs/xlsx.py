@@ -1,8 +1,14 @@
-"""The XLSX rectification ledger (``--format xlsx``), written with openpyxl.
+"""The XLSX rectification ledger (``--format xlsx``), written with :mod:`.sheets`.
 
 Sheets, in the order a county inspection office works through them:
 
-* **汇总** — per county the verdict, then every failed criterion;
+* **县域汇总** (only when the report holds more than one county: a city's or a
+  province's batch) — the overview of :mod:`._overview`: how many counties pass and
+  fail, one row per county (failing first; failed criteria per kind, vetoes, failing
+  school units, the worst CV against its limit), the criteria that fail most often,
+  and per indicator × stage how many counties pass the CV limit and which do not;
+* **汇总** — per county the verdict, then every failed criterion, then the ruleset's
+  one-vote vetoes with their condition in Chinese;
 * **学校达标矩阵** — school × check matrix: each check's value and requirement,
   the value cell green (met), red (not met) or grey (undefined);
 * **整改台账** — the gap ledger: one row per failed school check (学校, 学段,
@@ -19,13 +25,15 @@ The workbook is built in memory and returned as bytes (the caller writes it atom
 
 from __future__ import annotations
 
-import io
+from datetime import datetime, timezone
 from typing import Any
 
+from ..domain import STAGES
 from ..results import Report
 from ..text import replace_unsafe
+from . import _overview
 from . import _view as v
-from .cells import put
+from .sheets import Style, Workbook, Worksheet, column_letter
 
 GREEN = "C6EFCE"
 RED = "FFC7CE"
@@ -52,36 +60,33 @@ LEDGER_HEADERS = (
 )
 
 
-def _styles():
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+class _Styles:
+    """The looks the report uses, as style ids of one workbook."""
 
-    thin = Side(style="thin", color="BFBFBF")
-    return {
-        "head_font": Font(bold=True),
-        "head_fill": PatternFill("solid", fgColor=HEAD),
-        "green": PatternFill("solid", fgColor=GREEN),
-        "red": PatternFill("solid", fgColor=RED),
-        "grey": PatternFill("solid", fgColor=GREY),
-        "wrap": Alignment(wrap_text=True, vertical="top"),
-        "border": Border(left=thin, right=thin, top=thin, bottom=thin),
-        "title": Font(bold=True, size=14),
-        "bad": Font(bold=True, color="C00000"),
-        "ok": Font(bold=True, color="2E7D32"),
-    }
+    def __init__(self, wb: Workbook):
+        s = wb.style
+        self.wb = wb
+        self.head = s(bold=True, fill=HEAD, wrap=True, top=True, border=True)
+        self.title = s(bold=True, size=14)
+        self.bold = s(bold=True)
+        self.border = s(border=True)
+        self.cell = s(border=True, wrap=True, top=True)  # bordered, wrapped text
+        self.wrap = s(wrap=True, top=True)
+        self.ok = s(bold=True, color="2E7D32", border=True)
+        self.bad = s(bold=True, color="C00000", border=True)
+        self.na = s(bold=True, color="8A6D00", border=True)
+        self.green, self.red, self.grey = (s(fill=c) for c in (GREEN, RED, GREY))
+
+    def __call__(self, **kw: Any) -> int:
+        return self.wb.style(Style(**kw))
 
 
-def _header(ws, row: int, headers, st, widths=None) -> None:
-    for col, h in enumerate(headers, start=1):
-        cell = put(ws, row, col, h)
-        cell.font = st["head_font"]
-        cell.fill = st["head_fill"]
-        cell.alignment = st["wrap"]
-        cell.border = st["border"]
+def _header(ws: Worksheet, headers, st: _Styles, widths=None, height=None, row=None) -> int:
     if widths:
-        from openpyxl.utils import get_column_letter
-
-        for col, w in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(col)].width = w
+        ws.column_widths(widths)
+    if row is None:
+        return ws.append(list(headers), st.head, height=height)
+    return ws.row(row, list(headers), st.head, height=height)
 
 
 def _unit_format(x: float | None, unit: str) -> str:
@@ -90,75 +95,183 @@ def _unit_format(x: float | None, unit: str) -> str:
     return f'{base}" {unit}"' if unit else base
 
 
-def render(report: Report) -> bytes:
-    from openpyxl import Workbook
+def _created(evaluated_at: Any) -> str | None:
+    """The report's evaluation time as the workbook's creation time (UTC, W3C form)."""
+    try:
+        when = datetime.fromisoformat(str(evaluated_at))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    st = _styles()
+
+def render(report: Report) -> bytes:
     wb = Workbook()
-    _summary(wb.active, report, st)
-    _matrix(wb.create_sheet("学校达标矩阵"), report, st)
-    _ledger(wb.create_sheet("整改台账"), report, st)
-    _cvs(wb.create_sheet("差异系数"), report, st)
-    _score(wb.create_sheet("评分表"), report, st)
-    _not_evaluated(wb.create_sheet("未评估项目"), report, st)
-    _issues(wb.create_sheet("数据问题"), report, st)
+    st = _Styles(wb)
+    ov = _overview.overview(report)
+    if ov is not None:
+        _counties(wb.sheet("县域汇总"), report, ov, st)
+    _summary(wb.sheet("汇总"), report, st)
+    _matrix(wb.sheet("学校达标矩阵"), report, st)
+    _ledger(wb.sheet("整改台账"), report, st)
+    _cvs(wb.sheet("差异系数"), report, st)
+    _score(wb.sheet("评分表"), report, st)
+    _not_evaluated(wb.sheet("未评估项目"), report, st)
+    _issues(wb.sheet("数据问题"), report, st)
     for sec in v.sections(report):
         _section(wb, sec, st)
-    wb.properties.title = replace_unsafe(f"{report.ruleset.title} 整改台账")
-    wb.properties.creator = f"junheng {report.provenance.get('engine_version', '')}".strip()
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    wb.title = f"{report.ruleset.title} 整改台账"
+    wb.creator = f"junheng {report.provenance.get('engine_version', '')}".strip()
+    wb.created = _created(report.provenance.get("evaluated_at"))
+    return wb.save()
 
 
-def _summary(ws, report: Report, st) -> None:
-    ws.title = "汇总"
+# --------------------------------------------------------------------------- 县域汇总
+
+
+def _counties(ws: Worksheet, report: Report, ov: _overview.Overview, st: _Styles) -> None:
     rs = report.ruleset
-    prov = report.provenance
-    put(ws, 1, 1, "县域义务教育均衡发展督导评估 · 汇总").font = st["title"]
-    put(ws, 2, 1, f"规则集：{rs.title}（{rs.id}，版本 {rs.version}）")
-    put(
-        ws,
-        3,
-        1,
-        f"评估时间：{prov.get('evaluated_at', '')}　规则集 SHA-256：{prov.get('ruleset_sha256', '')}",
+    c = ov.counts
+    ws.append([f"县域汇总：{ov.total} 个县（区）"], st.title)
+    ws.append([f"规则集：{rs.title}（{rs.id}，版本 {rs.version}）"])
+    ws.append(
+        [
+            f"通过 {c['passed']} 个，未通过 {c['failed']} 个，"
+            f"未能认定（有未评估的项目）{c['not_evaluated']} 个"
+        ],
+        st.bold,
     )
-    row = 5
+    kinds = list(ov.kinds)
+    headers = ["县（区）代码", "县（区）", "结论", "未达标项目数"]
+    headers += [f"其中：{v.KIND_TITLES.get(k, k)}" for k in kinds]
+    headers += ["一票否决", "未达标学校（学段）", "差异系数最大的指标", "学段", "差异系数", "限值"]
+    widths = [12, 16, 10, 10, *[10] * len(kinds), 24, 12, 34, 6, 10, 8]
+    first = _header(ws, headers, st, widths=widths, height=45, row=5)
+    cv_fmt = st(border=True, number_format="0.000")
+    cv_bad = st(border=True, number_format="0.000", fill=RED, bold=True, color="C00000")
+    verdict = {"failed": st.bad, "passed": st.ok, "not_evaluated": st.na}
+    for line in ov.lines:
+        w = line.worst
+        values: list[Any] = [
+            line.code,
+            line.county.name or "",
+            line.status_title,
+            sum(n for _, n in line.failed_by_kind),
+            *[line.failed_of(k) for k in kinds],
+            "；".join(line.vetoes),
+            line.failing_units,
+            w.title if w else None,
+            v.stage_title(w.stage) if w else None,
+            w.cv if w else None,
+            w.limit if w else None,
+        ]
+        styles = [st.border] * len(values)
+        styles[2] = verdict[line.status]
+        styles[-2] = cv_bad if w is not None and w.met is False else cv_fmt
+        ws.append(values, styles)
+    last = ws.next_row - 1
+    ws.auto_filter = f"A{first}:{column_letter(len(headers))}{last}"
+    ws.freeze = f"C{first + 1}"
+
+    ws.row(ws.next_row + 1, ["最常见的未达标项目"], st.bold)
+    _header(ws, ("项目", "类别", "学段", "未达标县（区）", "占比", "涉及的县（区）"), st)
+    share = st(border=True, number_format="0.0%")
+    for f in ov.frequent:
+        names = "、".join(name for _, name in f.counties[:30])
+        if f.count > 30:
+            names += f" 等 {f.count} 个"
+        values = [
+            f.title,
+            v.KIND_TITLES.get(f.kind, f.kind),
+            v.stage_title(f.stage),
+            f.count,
+            f.count / ov.total,
+            names,
+        ]
+        ws.append(values, [st.cell, st.cell, st.cell, st.border, share, st.cell])
+    if not ov.frequent:
+        ws.append(["没有县（区）有未达标的项目"])
+
+    ws.row(ws.next_row + 1, ["各指标差异系数：各县（区）与限值"], st.bold)
     _header(
         ws,
-        row,
-        ("县（区）", "代码", "评估结论", "未达标项目", "未评估项目", "未达标学校（学段）"),
+        (
+            "学段",
+            "指标",
+            "限值",
+            "有差异系数的县（区）",
+            "超过限值的县（区）",
+            "最大差异系数",
+            "最大的县（区）",
+            "超过限值的县（区）名单",
+        ),
         st,
     )
+    for s in ov.series:
+        worst = s.worst
+        over = s.over
+        names = "、".join(f"{name}（{cv:.3f}）" for _, name, cv in over[:30])
+        if len(over) > 30:
+            names += f" 等 {len(over)} 个"
+        values = [
+            v.stage_title(s.stage),
+            s.title,
+            s.limit,
+            s.judged,
+            len(over),
+            worst[2] if worst else None,
+            worst[1] if worst else None,
+            names,
+        ]
+        styles = [st.border, st.cell, st.border, st.border, st.bad if over else st.border]
+        styles += [cv_bad if over else cv_fmt, st.border, st.cell]
+        ws.append(values, styles)
+
+
+# --------------------------------------------------------------------------- 汇总
+
+
+def _summary(ws: Worksheet, report: Report, st: _Styles) -> None:
+    rs = report.ruleset
+    prov = report.provenance
+    ws.append(["县域义务教育均衡发展督导评估 · 汇总"], st.title)
+    ws.append([f"规则集：{rs.title}（{rs.id}，版本 {rs.version}）"])
+    ws.append(
+        [
+            f"评估时间：{prov.get('evaluated_at', '')}　规则集 SHA-256：{prov.get('ruleset_sha256', '')}"
+        ]
+    )
+    _header(
+        ws,
+        ("县（区）", "代码", "评估结论", "未达标项目", "未评估项目", "未达标学校（学段）"),
+        st,
+        row=5,
+    )
+    failing = _overview._failing_units(report)
     for county in report.counties:
-        row += 1
-        failing = sum(
-            1 for r in v.school_status_rows(report, county.county_code) if r["passed"] is False
-        )
         values = (
             county.name or "",
             county.county_code,
             v.verdict_title(county.passed),
             len(county.failed_criteria),
             len(county.not_evaluated),
-            failing,
+            failing.get(county.county_code, 0),
         )
-        for col, val in enumerate(values, start=1):
-            put(ws, row, col, val).border = st["border"]
-        ws.cell(row=row, column=3).font = st["ok"] if county.passed else st["bad"]
-    row += 2
-    put(ws, row, 1, "未达标项目").font = st["head_font"]
-    row += 1
+        styles = [st.border] * 6
+        styles[2] = st.ok if county.passed else st.bad
+        ws.append(values, styles)
+    ws.row(ws.next_row + 1, ["未达标项目"], st.bold)
     _header(
         ws,
-        row,
         ("县（区）代码", "项目", "类别", "学段", "实际", "要求", "说明", "依据", "责任股室"),
         st,
         widths=(14, 40, 14, 8, 12, 14, 40, 44, 14),
     )
+    cv_value = st(border=True, wrap=True, top=True, number_format="0.000")
+    value = st(border=True, wrap=True, top=True, number_format="#,##0.##")
     for county in report.counties:
         for c in county.failed_criteria:
-            row += 1
             values = (
                 county.county_code,
                 c.title,
@@ -170,20 +283,74 @@ def _summary(ws, report: Report, st) -> None:
                 c.source,
                 c.owner or v.NO_OWNER,
             )
-            for col, val in enumerate(values, start=1):
-                cell = put(ws, row, col, val)
-                cell.alignment = st["wrap"]
-                cell.border = st["border"]
+            styles = [st.cell] * 9
             if c.value is not None:
-                ws.cell(row=row, column=5).number_format = (
-                    "0.000" if c.kind in ("cv", "composite_cv") else "#,##0.##"
-                )
+                styles[4] = cv_value if c.kind in ("cv", "composite_cv") else value
+            ws.append(values, styles)
+    if rs.vetoes:
+        _vetoes(ws, report, st)
 
 
-def _matrix(ws, report: Report, st) -> None:
-    from openpyxl.utils import get_column_letter
+def _vetoes(ws: Worksheet, report: Report, st: _Styles) -> None:
+    """The ruleset's vetoes once each, with the condition in Chinese and how they came out."""
+    conditions = v.veto_conditions(report)
+    counties = report.counties
+    one = len(counties) == 1
+    ws.row(ws.next_row + 1, ["一票否决"], st.bold)
+    if one:
+        _header(ws, ("否决情形", "判定条件", "结论", "说明", "依据"), st)
+    else:
+        _header(
+            ws,
+            (
+                "否决情形",
+                "判定条件",
+                "存在（否决）的县数",
+                "未发生",
+                "未评估",
+                "存在否决的县（区）",
+                "依据",
+            ),
+            st,
+        )
+    status: dict[str, list[Any]] = {vid: [] for vid in report.ruleset.vetoes}
+    for county in counties:
+        for c in county.vetoes:
+            status.setdefault(c.id, []).append((county, c))
+    for vid, veto in report.ruleset.vetoes.items():
+        rows = status.get(vid, [])
+        title = rows[0][1].title if rows else veto.meta.title
+        source = rows[0][1].source if rows else veto.meta.source
+        if one:
+            c = rows[0][1] if rows else None
+            word = v.VETO_STATUS_TITLES[c.status] if c else "—"
+            look = {"met": st.ok, "failed": st.bad}.get(c.status if c else "", st.na)
+            values = [title, conditions.get(vid, ""), word, v.explained(c) if c else "", source]
+            ws.append(values, [st.cell, st.cell, look, st.cell, st.cell])
+            continue
+        found = [county for county, c in rows if c.status == "failed"]
+        names = "、".join(county.name or county.county_code for county in found[:30])
+        if len(found) > 30:
+            names += f" 等 {len(found)} 个"
+        values = [
+            title,
+            conditions.get(vid, ""),
+            len(found),
+            sum(1 for _, c in rows if c.status == "met"),
+            sum(1 for _, c in rows if c.status == "not_evaluated"),
+            names,
+            source,
+        ]
+        styles = [st.cell, st.cell, st.bad if found else st.border, st.border, st.border]
+        ws.append(values, [*styles, st.cell, st.cell])
 
+
+# --------------------------------------------------------------------------- 学校达标矩阵
+
+
+def _matrix(ws: Worksheet, report: Report, st: _Styles) -> None:
     t = report.schools
+    u = t.units
     rs = report.ruleset
     fixed = ("县（区）代码", "学校代码", "学校", "学段", "学校总体")
     headers: list[str] = list(fixed)
@@ -195,40 +362,54 @@ def _matrix(ws, report: Report, st) -> None:
         )
         unit = rs.indicators[cid].unit if cid in rs.indicators else "项"
         headers += [f"{title}（{unit}）", "标准"]
-    _header(ws, 1, headers, st)
-    ws.row_dimensions[1].height = 60
-    for col in range(1, len(headers) + 1):
-        ws.column_dimensions[get_column_letter(col)].width = 10 if col > len(fixed) else 14
-    ws.column_dimensions["C"].width = 24
-    row = 1
+    widths = [14] * len(fixed) + [10] * (len(headers) - len(fixed))
+    widths[2] = 24
+    _header(ws, headers, st, widths=widths, height=60)
+    fills = {
+        1.0: st(fill=GREEN, number_format="0.00"),
+        0.0: st(fill=RED, number_format="0.00"),
+    }
+    undefined = st(fill=GREY, number_format="0.00")
+    threshold = st(number_format="0.##")
+    verdicts = {
+        1.0: ("达标", st.green),
+        0.0: ("未达标", st.red),
+    }
+    not_judged = ("无法判定", st.grey)
+    columns = [
+        (t.value[cid].tolist(), t.threshold[cid].tolist(), t.met[cid].tolist())
+        for cid in t.check_ids
+    ]
+    passed = t.passed.tolist()
+    ids, names, stages = u.ids.tolist(), u.names.tolist(), u.stage.tolist()
+    county_index = u.county_index
+    included = u.included
+    titles = [v.stage_title(s) for s in STAGES]
+    width = len(headers)
     for county in report.counties:
-        for r in v.school_status_rows(report, county.county_code):
-            row += 1
-            passed = r["passed"]
+        if county.county_code not in u.county_codes:
+            continue
+        c = u.county_codes.index(county.county_code)
+        for i in ((county_index == c) & included).nonzero()[0].tolist():
+            word, look = verdicts.get(passed[i], not_judged)
             values: list[Any] = [
                 county.county_code,
-                r["id"],
-                r["name"],
-                v.stage_title(r["stage"]),
-                "达标" if passed else ("未达标" if passed is False else "无法判定"),
+                str(ids[i]),
+                str(names[i]),
+                titles[int(stages[i])],
+                word,
             ]
-            for col, val in enumerate(values, start=1):
-                put(ws, row, col, val)
-            ws.cell(row=row, column=5).fill = (
-                st["green"] if passed else (st["red"] if passed is False else st["grey"])
-            )
-            col = len(fixed)
-            for cid in t.check_ids:
-                value, thr, met = r["checks"][cid]
-                cell = put(ws, row, col + 1, value)
-                cell.number_format = "0.00"
-                cell.fill = st["green"] if met else (st["red"] if met is False else st["grey"])
-                tcell = put(ws, row, col + 2, thr)
-                tcell.number_format = "0.##"
-                col += 2
-    ws.freeze_panes = "F2"
-    if row > 1:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{row}"
+            styles = [0, 0, 0, 0, look]
+            for value, thr, met in columns:
+                values += (value[i], thr[i])
+                styles += (fills.get(met[i], undefined), threshold)
+            ws.append(values, styles)
+    ws.freeze = "F2"
+    if ws.next_row > 2:
+        ws.auto_filter = f"A1:{column_letter(width)}{ws.next_row - 1}"
+
+
+# --------------------------------------------------------------------------- 整改台账
 
 
 def ledger_rows(report: Report) -> list[tuple[Any, ...]]:
@@ -291,34 +472,47 @@ def ledger_rows(report: Report) -> list[tuple[Any, ...]]:
     return rows
 
 
-def _ledger(ws, report: Report, st) -> None:
+def _ledger(ws: Worksheet, report: Report, st: _Styles) -> None:
     _header(
         ws,
-        1,
         LEDGER_HEADERS,
         st,
         widths=(6, 6, 12, 14, 22, 6, 18, 34, 12, 16, 16, 8, 12, 40, 30, 12),
+        height=30,
     )
-    ws.row_dimensions[1].height = 30
+    base = [st.cell] * len(LEDGER_HEADERS)
+    current = st(border=True, wrap=True, top=True, number_format="#,##0.00#")
+    gap_looks: dict[str, int] = {}
     for n, values in enumerate(ledger_rows(report), start=1):
-        row = n + 1
-        for col, val in enumerate((n, *values, None, None), start=1):
-            cell = put(ws, row, col, val)
-            cell.border = st["border"]
-            cell.alignment = st["wrap"]
-        if isinstance(values[7], float):
-            ws.cell(row=row, column=9).number_format = "#,##0.00#"
-        gap, unit = values[9], values[10]
-        if gap is not None:
-            ws.cell(row=row, column=11).number_format = _unit_format(gap, unit)
-            ws.cell(row=row, column=11).font = st["bad"]
-    ws.freeze_panes = "F2"
+        styles = base
+        value, gap, unit = values[7], values[9], values[10]
+        if isinstance(value, float) or gap is not None:
+            styles = list(base)
+            if isinstance(value, float):
+                styles[8] = current
+            if gap is not None:
+                fmt = _unit_format(gap, unit)
+                look = gap_looks.get(fmt)
+                if look is None:
+                    look = gap_looks[fmt] = st(
+                        border=True,
+                        wrap=True,
+                        top=True,
+                        bold=True,
+                        color="C00000",
+                        number_format=fmt,
+                    )
+                styles[10] = look
+        ws.append((n, *values, None, None), styles)
+    ws.freeze = "F2"
 
 
-def _cvs(ws, report: Report, st) -> None:
+# --------------------------------------------------------------------------- 差异系数
+
+
+def _cvs(ws: Worksheet, report: Report, st: _Styles) -> None:
     _header(
         ws,
-        1,
         (
             "县（区）代码",
             "学段",
@@ -334,7 +528,13 @@ def _cvs(ws, report: Report, st) -> None:
         st,
         widths=(12, 6, 30, 40, 10, 12, 12, 10, 8, 8),
     )
-    row = 1
+    three = st(border=True, number_format="#,##0.000")
+    cv_looks = {
+        None: st(border=True, number_format="0.000"),
+        True: st(border=True, number_format="0.000", fill=GREEN),
+        False: st(border=True, number_format="0.000", fill=RED),
+    }
+    b = st.border
     for county in report.counties:
         for g in county.groups:
             items = [
@@ -354,11 +554,11 @@ def _cvs(ws, report: Report, st) -> None:
                         g.composite_met,
                     )
                 )
+            stage = v.stage_title(g.stage)
             for iid, title, n, mean, sd, cv, lim, met in items:
-                row += 1
                 values = (
                     county.county_code,
-                    v.stage_title(g.stage),
+                    stage,
                     iid,
                     title,
                     n,
@@ -368,33 +568,29 @@ def _cvs(ws, report: Report, st) -> None:
                     lim,
                     "达标" if met else ("未达标" if met is False else "—"),
                 )
-                for col, val in enumerate(values, start=1):
-                    put(ws, row, col, val).border = st["border"]
-                for col in (6, 7):
-                    ws.cell(row=row, column=col).number_format = "#,##0.000"
-                ws.cell(row=row, column=8).number_format = "0.000"
-                if met is not None:
-                    ws.cell(row=row, column=8).fill = st["green"] if met else st["red"]
-    ws.freeze_panes = "A2"
+                ws.append(values, (b, b, b, b, b, three, three, cv_looks[met], b, b))
+    ws.freeze = "A2"
 
 
-def _score(ws, report: Report, st) -> None:
-    from openpyxl.styles import Alignment
+# --------------------------------------------------------------------------- 评分表
 
+
+def _score(ws: Worksheet, report: Report, st: _Styles) -> None:
     _header(
         ws,
-        1,
         ("县（区）代码", "编号", "评估项目", "上级", "满分", "得分", "计分方式", "依据"),
         st,
         widths=(12, 24, 50, 20, 8, 8, 10, 50),
     )
-    row = 1
+    b = st.border
+    unscored = st(border=True, fill=GREY)
+    any_score = False
     for county in report.counties:
         if county.score is None:
             continue
+        any_score = True
         for r in v.score_rows(county):
             line = r["line"]
-            row += 1
             title = line.title + ("（加分项）" if line.bonus else "")
             if line.floor is not None:
                 title += f"（不低于 {v.num(line.floor)} 分）"
@@ -408,30 +604,25 @@ def _score(ws, report: Report, st) -> None:
                 v.SCORE_KIND_TITLES.get(line.kind, line.kind),
                 line.source,
             )
-            for col, val in enumerate(values, start=1):
-                put(ws, row, col, val).border = st["border"]
-            ws.cell(row=row, column=3).alignment = Alignment(indent=2 * r["depth"], wrap_text=True)
-            if line.points is None:
-                ws.cell(row=row, column=6).fill = st["grey"]
-        row += 1
+            indent = st(border=True, wrap=True, indent=2 * r["depth"])
+            ws.append(values, (b, b, indent, b, b, unscored if line.points is None else b, b, b))
         s = county.score
-        put(ws, row, 1, county.county_code)
-        put(ws, row, 3, "总分").font = st["head_font"]
-        put(ws, row, 6, s.total).font = st["head_font"]
-        if s.pass_min is not None:
-            put(ws, row, 7, f"要求 ≥ {v.num(s.pass_min)}")
-    if row == 1:
-        put(ws, 2, 1, "本规则集没有评分表")
+        need = f"要求 ≥ {v.num(s.pass_min)}" if s.pass_min is not None else None
+        ws.append(
+            [county.county_code, None, "总分", None, None, s.total, need],
+            [0, 0, st.bold, 0, 0, st.bold, 0],
+        )
+    if not any_score:
+        ws.append(["本规则集没有评分表"])
 
 
-def _not_evaluated(ws, report: Report, st) -> None:
-    _header(
-        ws, 1, ("县（区）代码", "项目", "类别", "原因", "依据"), st, widths=(12, 44, 16, 44, 44)
-    )
-    row = 1
+# --------------------------------------------------------------------------- the rest
+
+
+def _not_evaluated(ws: Worksheet, report: Report, st: _Styles) -> None:
+    _header(ws, ("县（区）代码", "项目", "类别", "原因", "依据"), st, widths=(12, 44, 16, 44, 44))
     for county in report.counties:
         for c in county.not_evaluated:
-            row += 1
             values = (
                 county.county_code,
                 c.title,
@@ -439,19 +630,17 @@ def _not_evaluated(ws, report: Report, st) -> None:
                 c.detail,
                 c.source,
             )
-            for col, val in enumerate(values, start=1):
-                put(ws, row, col, val).alignment = st["wrap"]
+            ws.append(values, st.wrap)
 
 
-def _issues(ws, report: Report, st) -> None:
+def _issues(ws: Worksheet, report: Report, st: _Styles) -> None:
     _header(
         ws,
-        1,
         ("级别", "代码", "学校", "字段", "问题", "文件", "行"),
         st,
         widths=(6, 16, 14, 22, 60, 20, 6),
     )
-    for row, issue in enumerate(report.data_issues, start=2):
+    for issue in report.data_issues:
         d = issue.to_dict() if hasattr(issue, "to_dict") else dict(issue)
         values = (
             "错误" if d.get("severity") == "error" else "警告",
@@ -462,31 +651,27 @@ def _issues(ws, report: Report, st) -> None:
             d.get("file"),
             d.get("row"),
         )
-        for col, val in enumerate(values, start=1):
-            put(ws, row, col, val).alignment = st["wrap"]
+        ws.append(values, st.wrap)
 
 
 _SHEET_TITLE_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
-def _section(wb, sec: dict[str, Any], st) -> None:
+def _section(wb: Workbook, sec: dict[str, Any], st: _Styles) -> None:
     """A plugin's report section as a sheet: its title, note, column headings and rows."""
     title = replace_unsafe(str(sec["title"] or sec["id"]))
     title = title.translate(_SHEET_TITLE_FORBIDDEN)[:31].strip("'") or "章节"
-    taken = {ws.title for ws in wb.worksheets}
+    taken = {ws.title for ws in wb.sheets}
     base, n = title, 2
     while title in taken:
         suffix = f"({n})"
         title, n = base[: 31 - len(suffix)] + suffix, n + 1
-    ws = wb.create_sheet(title)
-    put(ws, 1, 1, str(sec["title"])).font = st["title"]
-    put(ws, 2, 1, f"由插件 {sec['plugin']} 提供" + (f"：{sec['note']}" if sec["note"] else ""))
-    row = 4
+    ws = wb.sheet(title)
+    ws.append([str(sec["title"])], st.title)
+    ws.append([f"由插件 {sec['plugin']} 提供" + (f"：{sec['note']}" if sec["note"] else "")])
     if sec["columns"]:
-        _header(ws, row, sec["columns"], st)
+        _header(ws, sec["columns"], st, row=4)
+    else:
+        ws.row(4, [])
     for cells in sec["rows"]:
-        row += 1
-        for col, value in enumerate(cells, start=1):
-            cell = put(ws, row, col, value)
-            cell.border = st["border"]
-            cell.alignment = st["wrap"]
+        ws.append(list(cells), st.cell)
