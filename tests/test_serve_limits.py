@@ -13,6 +13,7 @@ import time
 
 import httpx
 import pytest
+from conftest import county_copy
 from servers import start
 
 RULESET = "national.quality.2017"
@@ -79,17 +80,17 @@ def test_an_unreadable_key_file_is_refused_at_start(run_cli, tmp_path):
     assert done.returncode == 2 and "应为正数" in done.stderr
 
 
-def test_a_full_queue_and_the_time_limit_answer_503_with_retry_after(tmp_path, body):
+def test_a_full_queue_and_the_time_limit_answer_503_with_retry_after(tmp_path, body, slow_body):
     server = start(tmp_path, "--queue", "1", "--time-limit", "0.2")
     try:
         url = server.url
         slow: dict = {}
 
-        def html():  # the HTML report draws 16 charts: well past 0.2 s
+        def html():  # a batch of 41 counties: well past 0.2 s
             slow["response"] = httpx.post(
                 url + "/v1/evaluate",
                 params={"format": "html"},
-                content=body,
+                content=slow_body,
                 headers=JSON,
                 timeout=60,
             )
@@ -118,8 +119,22 @@ def test_a_full_queue_and_the_time_limit_answer_503_with_retry_after(tmp_path, b
     assert "Traceback" not in server.output()
 
 
+@pytest.fixture(scope="module")
+def slow_body(engine):
+    """A city's batch of 81 counties (the sample's 45 schools each): a request that takes
+    a while on any machine — load, evaluate and the HTML report, well past 0.2 s — so it
+    is surely in flight when SIGTERM is sent or the time limit passes (the sample alone
+    takes a few milliseconds)."""
+    schools, county = engine.sample()
+    counties = [county]
+    for k in range(80):
+        more, record = county_copy(schools[:45], county, str(360100 + k), f"测试{k}县")
+        schools, counties = schools + more, [*counties, record]
+    return json.dumps({"ruleset": RULESET, "schools": schools, "county": counties}).encode()
+
+
 @pytest.mark.parametrize("workers", [1, 2])
-def test_sigterm_lets_the_request_in_flight_finish(tmp_path, body, workers):
+def test_sigterm_lets_the_request_in_flight_finish(tmp_path, slow_body, workers):
     server = start(tmp_path, "--workers", str(workers))
     answer: dict = {}
 
@@ -127,9 +142,9 @@ def test_sigterm_lets_the_request_in_flight_finish(tmp_path, body, workers):
         answer["response"] = httpx.post(
             server.url + "/v1/evaluate",
             params={"format": "html"},
-            content=body,
+            content=slow_body,
             headers=JSON,
-            timeout=60,
+            timeout=120,
         )
 
     thread = threading.Thread(target=html)
@@ -143,7 +158,7 @@ def test_sigterm_lets_the_request_in_flight_finish(tmp_path, body, workers):
         assert "response" not in answer, "the request finished before SIGTERM could be sent"
         assert server.stop() == 0, server.output()
     finally:
-        thread.join(60)
+        thread.join(120)
     response = answer["response"]
     assert response.status_code == 200 and b"</html>" in response.content
     with pytest.raises(httpx.ConnectError):

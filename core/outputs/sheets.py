@@ -316,7 +316,8 @@ class Worksheet:
         height: float | None = None,
     ) -> int:
         """Write ``values`` as the next row (None or "" leaves a cell empty, styled if given);
-        ``styles`` one id for every cell or one per cell. Returns the row number."""
+        ``styles`` one id for every cell or one per cell (cells past them: the default
+        look). Returns the row number."""
         return self.row(self._next, values, styles, height=height)
 
     def row(
@@ -337,6 +338,8 @@ class Worksheet:
             column_letter(n)
         letters = _LETTERS
         each = None if isinstance(styles, int) else styles
+        if each is not None and len(each) < n:  # the cells past the styles given: default look
+            each = [*each, *[0] * (n - len(each))]
         sattr = _STYLE_ATTR
         parts = []
         for k, value in enumerate(values):

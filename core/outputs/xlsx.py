@@ -21,6 +21,8 @@ Sheets, in the order a county inspection office works through them:
 * one sheet per plugin report section (e.g. a province's 各股室整改任务), titled as it is.
 
 The workbook is built in memory and returned as bytes (the caller writes it atomically).
+The 县域汇总 sheet and the vetoes table are :mod:`.xlsx_overview`, the plain tables
+(data issues, plugin sections) :mod:`.xlsx_tables`, the cell writing :mod:`.sheets`.
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ from typing import Any
 
 from ..domain import STAGES
 from ..results import Report
-from ..text import replace_unsafe
 from . import _overview
 from . import _view as v
 from .sheets import Style, Workbook, Worksheet, column_letter
+from .xlsx_overview import overview_sheet, vetoes_table
+from .xlsx_tables import issues_sheet, section_sheet
 
 GREEN = "C6EFCE"
 RED = "FFC7CE"
@@ -81,7 +84,8 @@ class _Styles:
         return self.wb.style(Style(**kw))
 
 
-def _header(ws: Worksheet, headers, st: _Styles, widths=None, height=None, row=None) -> int:
+def _header(ws: Worksheet, row: int | None, headers, st: _Styles, widths=None, height=None) -> int:
+    """The header row ``headers`` at ``row`` (None: the next row); returns its number."""
     if widths:
         ws.column_widths(widths)
     if row is None:
@@ -111,122 +115,20 @@ def render(report: Report) -> bytes:
     st = _Styles(wb)
     ov = _overview.overview(report)
     if ov is not None:
-        _counties(wb.sheet("县域汇总"), report, ov, st)
+        overview_sheet(wb.sheet("县域汇总"), report, ov, st, _header)
     _summary(wb.sheet("汇总"), report, st)
     _matrix(wb.sheet("学校达标矩阵"), report, st)
     _ledger(wb.sheet("整改台账"), report, st)
     _cvs(wb.sheet("差异系数"), report, st)
     _score(wb.sheet("评分表"), report, st)
     _not_evaluated(wb.sheet("未评估项目"), report, st)
-    _issues(wb.sheet("数据问题"), report, st)
+    issues_sheet(wb.sheet("数据问题"), report, st, _header)
     for sec in v.sections(report):
-        _section(wb, sec, st)
+        section_sheet(wb, sec, st, _header)
     wb.title = f"{report.ruleset.title} 整改台账"
     wb.creator = f"junheng {report.provenance.get('engine_version', '')}".strip()
     wb.created = _created(report.provenance.get("evaluated_at"))
     return wb.save()
-
-
-# --------------------------------------------------------------------------- 县域汇总
-
-
-def _counties(ws: Worksheet, report: Report, ov: _overview.Overview, st: _Styles) -> None:
-    rs = report.ruleset
-    c = ov.counts
-    ws.append([f"县域汇总：{ov.total} 个县（区）"], st.title)
-    ws.append([f"规则集：{rs.title}（{rs.id}，版本 {rs.version}）"])
-    ws.append(
-        [
-            f"通过 {c['passed']} 个，未通过 {c['failed']} 个，"
-            f"未能认定（有未评估的项目）{c['not_evaluated']} 个"
-        ],
-        st.bold,
-    )
-    kinds = list(ov.kinds)
-    headers = ["县（区）代码", "县（区）", "结论", "未达标项目数"]
-    headers += [f"其中：{v.KIND_TITLES.get(k, k)}" for k in kinds]
-    headers += ["一票否决", "未达标学校（学段）", "差异系数最大的指标", "学段", "差异系数", "限值"]
-    widths = [12, 16, 10, 10, *[10] * len(kinds), 24, 12, 34, 6, 10, 8]
-    first = _header(ws, headers, st, widths=widths, height=45, row=5)
-    cv_fmt = st(border=True, number_format="0.000")
-    cv_bad = st(border=True, number_format="0.000", fill=RED, bold=True, color="C00000")
-    verdict = {"failed": st.bad, "passed": st.ok, "not_evaluated": st.na}
-    for line in ov.lines:
-        w = line.worst
-        values: list[Any] = [
-            line.code,
-            line.county.name or "",
-            line.status_title,
-            sum(n for _, n in line.failed_by_kind),
-            *[line.failed_of(k) for k in kinds],
-            "；".join(line.vetoes),
-            line.failing_units,
-            w.title if w else None,
-            v.stage_title(w.stage) if w else None,
-            w.cv if w else None,
-            w.limit if w else None,
-        ]
-        styles = [st.border] * len(values)
-        styles[2] = verdict[line.status]
-        styles[-2] = cv_bad if w is not None and w.met is False else cv_fmt
-        ws.append(values, styles)
-    last = ws.next_row - 1
-    ws.auto_filter = f"A{first}:{column_letter(len(headers))}{last}"
-    ws.freeze = f"C{first + 1}"
-
-    ws.row(ws.next_row + 1, ["最常见的未达标项目"], st.bold)
-    _header(ws, ("项目", "类别", "学段", "未达标县（区）", "占比", "涉及的县（区）"), st)
-    share = st(border=True, number_format="0.0%")
-    for f in ov.frequent:
-        names = "、".join(name for _, name in f.counties[:30])
-        if f.count > 30:
-            names += f" 等 {f.count} 个"
-        values = [
-            f.title,
-            v.KIND_TITLES.get(f.kind, f.kind),
-            v.stage_title(f.stage),
-            f.count,
-            f.count / ov.total,
-            names,
-        ]
-        ws.append(values, [st.cell, st.cell, st.cell, st.border, share, st.cell])
-    if not ov.frequent:
-        ws.append(["没有县（区）有未达标的项目"])
-
-    ws.row(ws.next_row + 1, ["各指标差异系数：各县（区）与限值"], st.bold)
-    _header(
-        ws,
-        (
-            "学段",
-            "指标",
-            "限值",
-            "有差异系数的县（区）",
-            "超过限值的县（区）",
-            "最大差异系数",
-            "最大的县（区）",
-            "超过限值的县（区）名单",
-        ),
-        st,
-    )
-    for s in ov.series:
-        worst = s.worst
-        over = s.over
-        names = "、".join(f"{name}（{cv:.3f}）" for _, name, cv in over[:30])
-        if len(over) > 30:
-            names += f" 等 {len(over)} 个"
-        values = [
-            v.stage_title(s.stage),
-            s.title,
-            s.limit,
-            s.judged,
-            len(over),
-            worst[2] if worst else None,
-            worst[1] if worst else None,
-            names,
-        ]
-        styles = [st.border, st.cell, st.border, st.border, st.bad if over else st.border]
-        styles += [cv_bad if over else cv_fmt, st.border, st.cell]
-        ws.append(values, styles)
 
 
 # --------------------------------------------------------------------------- 汇总
@@ -244,9 +146,9 @@ def _summary(ws: Worksheet, report: Report, st: _Styles) -> None:
     )
     _header(
         ws,
+        5,
         ("县（区）", "代码", "评估结论", "未达标项目", "未评估项目", "未达标学校（学段）"),
         st,
-        row=5,
     )
     failing = _overview._failing_units(report)
     for county in report.counties:
@@ -264,6 +166,7 @@ def _summary(ws: Worksheet, report: Report, st: _Styles) -> None:
     ws.row(ws.next_row + 1, ["未达标项目"], st.bold)
     _header(
         ws,
+        None,
         ("县（区）代码", "项目", "类别", "学段", "实际", "要求", "说明", "依据", "责任股室"),
         st,
         widths=(14, 40, 14, 8, 12, 14, 40, 44, 14),
@@ -288,61 +191,7 @@ def _summary(ws: Worksheet, report: Report, st: _Styles) -> None:
                 styles[4] = cv_value if c.kind in ("cv", "composite_cv") else value
             ws.append(values, styles)
     if rs.vetoes:
-        _vetoes(ws, report, st)
-
-
-def _vetoes(ws: Worksheet, report: Report, st: _Styles) -> None:
-    """The ruleset's vetoes once each, with the condition in Chinese and how they came out."""
-    conditions = v.veto_conditions(report)
-    counties = report.counties
-    one = len(counties) == 1
-    ws.row(ws.next_row + 1, ["一票否决"], st.bold)
-    if one:
-        _header(ws, ("否决情形", "判定条件", "结论", "说明", "依据"), st)
-    else:
-        _header(
-            ws,
-            (
-                "否决情形",
-                "判定条件",
-                "存在（否决）的县数",
-                "未发生",
-                "未评估",
-                "存在否决的县（区）",
-                "依据",
-            ),
-            st,
-        )
-    status: dict[str, list[Any]] = {vid: [] for vid in report.ruleset.vetoes}
-    for county in counties:
-        for c in county.vetoes:
-            status.setdefault(c.id, []).append((county, c))
-    for vid, veto in report.ruleset.vetoes.items():
-        rows = status.get(vid, [])
-        title = rows[0][1].title if rows else veto.meta.title
-        source = rows[0][1].source if rows else veto.meta.source
-        if one:
-            c = rows[0][1] if rows else None
-            word = v.VETO_STATUS_TITLES[c.status] if c else "—"
-            look = {"met": st.ok, "failed": st.bad}.get(c.status if c else "", st.na)
-            values = [title, conditions.get(vid, ""), word, v.explained(c) if c else "", source]
-            ws.append(values, [st.cell, st.cell, look, st.cell, st.cell])
-            continue
-        found = [county for county, c in rows if c.status == "failed"]
-        names = "、".join(county.name or county.county_code for county in found[:30])
-        if len(found) > 30:
-            names += f" 等 {len(found)} 个"
-        values = [
-            title,
-            conditions.get(vid, ""),
-            len(found),
-            sum(1 for _, c in rows if c.status == "met"),
-            sum(1 for _, c in rows if c.status == "not_evaluated"),
-            names,
-            source,
-        ]
-        styles = [st.cell, st.cell, st.bad if found else st.border, st.border, st.border]
-        ws.append(values, [*styles, st.cell, st.cell])
+        vetoes_table(ws, report, st, _header)
 
 
 # --------------------------------------------------------------------------- 学校达标矩阵
@@ -364,7 +213,7 @@ def _matrix(ws: Worksheet, report: Report, st: _Styles) -> None:
         headers += [f"{title}（{unit}）", "标准"]
     widths = [14] * len(fixed) + [10] * (len(headers) - len(fixed))
     widths[2] = 24
-    _header(ws, headers, st, widths=widths, height=60)
+    _header(ws, 1, headers, st, widths=widths, height=60)
     fills = {
         1.0: st(fill=GREEN, number_format="0.00"),
         0.0: st(fill=RED, number_format="0.00"),
@@ -475,6 +324,7 @@ def ledger_rows(report: Report) -> list[tuple[Any, ...]]:
 def _ledger(ws: Worksheet, report: Report, st: _Styles) -> None:
     _header(
         ws,
+        1,
         LEDGER_HEADERS,
         st,
         widths=(6, 6, 12, 14, 22, 6, 18, 34, 12, 16, 16, 8, 12, 40, 30, 12),
@@ -513,6 +363,7 @@ def _ledger(ws: Worksheet, report: Report, st: _Styles) -> None:
 def _cvs(ws: Worksheet, report: Report, st: _Styles) -> None:
     _header(
         ws,
+        1,
         (
             "县（区）代码",
             "学段",
@@ -578,6 +429,7 @@ def _cvs(ws: Worksheet, report: Report, st: _Styles) -> None:
 def _score(ws: Worksheet, report: Report, st: _Styles) -> None:
     _header(
         ws,
+        1,
         ("县（区）代码", "编号", "评估项目", "上级", "满分", "得分", "计分方式", "依据"),
         st,
         widths=(12, 24, 50, 20, 8, 8, 10, 50),
@@ -620,7 +472,9 @@ def _score(ws: Worksheet, report: Report, st: _Styles) -> None:
 
 
 def _not_evaluated(ws: Worksheet, report: Report, st: _Styles) -> None:
-    _header(ws, ("县（区）代码", "项目", "类别", "原因", "依据"), st, widths=(12, 44, 16, 44, 44))
+    _header(
+        ws, 1, ("县（区）代码", "项目", "类别", "原因", "依据"), st, widths=(12, 44, 16, 44, 44)
+    )
     for county in report.counties:
         for c in county.not_evaluated:
             values = (
@@ -631,47 +485,3 @@ def _not_evaluated(ws: Worksheet, report: Report, st: _Styles) -> None:
                 c.source,
             )
             ws.append(values, st.wrap)
-
-
-def _issues(ws: Worksheet, report: Report, st: _Styles) -> None:
-    _header(
-        ws,
-        ("级别", "代码", "学校", "字段", "问题", "文件", "行"),
-        st,
-        widths=(6, 16, 14, 22, 60, 20, 6),
-    )
-    for issue in report.data_issues:
-        d = issue.to_dict() if hasattr(issue, "to_dict") else dict(issue)
-        values = (
-            "错误" if d.get("severity") == "error" else "警告",
-            d.get("code"),
-            d.get("record_id"),
-            d.get("field"),
-            d.get("message"),
-            d.get("file"),
-            d.get("row"),
-        )
-        ws.append(values, st.wrap)
-
-
-_SHEET_TITLE_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
-
-
-def _section(wb: Workbook, sec: dict[str, Any], st: _Styles) -> None:
-    """A plugin's report section as a sheet: its title, note, column headings and rows."""
-    title = replace_unsafe(str(sec["title"] or sec["id"]))
-    title = title.translate(_SHEET_TITLE_FORBIDDEN)[:31].strip("'") or "章节"
-    taken = {ws.title for ws in wb.sheets}
-    base, n = title, 2
-    while title in taken:
-        suffix = f"({n})"
-        title, n = base[: 31 - len(suffix)] + suffix, n + 1
-    ws = wb.sheet(title)
-    ws.append([str(sec["title"])], st.title)
-    ws.append([f"由插件 {sec['plugin']} 提供" + (f"：{sec['note']}" if sec["note"] else "")])
-    if sec["columns"]:
-        _header(ws, sec["columns"], st, row=4)
-    else:
-        ws.row(4, [])
-    for cells in sec["rows"]:
-        ws.append(list(cells), st.cell)
