@@ -285,3 +285,39 @@ def test_rendering_html_imports_no_plotting_library():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["True", "False"]
+
+
+# --------------------------------------------------------------------------- the charts
+
+
+def test_chart_ticks_are_round_and_reach_the_top():
+    from junheng.outputs.charts import nice_ticks
+
+    assert nice_ticks(0.62) == [0.0, 0.2, 0.4, 0.6, 0.8]
+    assert nice_ticks(0.5) == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+    assert nice_ticks(3450, 4) == [0.0, 1000.0, 2000.0, 3000.0, 4000.0]
+    assert nice_ticks(0) == [0.0, 1.0] and nice_ticks(float("nan")) == [0.0, 1.0]
+
+
+def test_the_counties_chart_names_a_city_and_marks_counties_past_the_limit():
+    from junheng.outputs.charts import counties_chart
+
+    points = [("甲县", 0.3, True), ("<b>乙</b>县", 0.7, False), ("丙县", None, None)]
+    svg = counties_chart(points, 0.5, label="小学生均体育运动场馆面积")
+    assert svg.startswith('<svg class="chart" role="img" aria-label="小学生均体育运动场馆面积"')
+    assert svg.count("<rect") == 2 + 1  # two counties with a CV, the limit's label box
+    # worst first, red past the limit, each bar's county and value as its tooltip
+    bars = re.findall(r'fill="(#[0-9a-f]+)"><title>([^<]*)</title>', svg)
+    assert bars == [("#c0392b", "&lt;b&gt;乙&lt;/b&gt;县 0.700"), ("#3b8c5a", "甲县 0.300")]
+    assert "rotate(-60)" in svg and "限值 0.5" in svg and "共 2 个" in svg
+    many = counties_chart([(f"县{k}", k / 100, True) for k in range(60)], 0.5, label="x")
+    assert "rotate(-60)" not in many and many.count("<title>") == 60  # a province: no names
+    assert many == counties_chart([(f"县{k}", k / 100, True) for k in range(60)], 0.5, label="x")
+
+
+def test_the_cv_chart_says_what_cannot_be_computed():
+    from junheng.outputs.charts import cv_chart
+
+    svg = cv_chart(["甲指标", "乙指标"], [0.62, None], [0.5, 0.5])
+    assert ">0.620<" in svg and ">无法计算<" in svg and 'fill="#c0392b"' in svg
+    assert 'fill="#9e9e9e"' in svg  # the undefined one, grey

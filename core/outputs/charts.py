@@ -259,7 +259,7 @@ def counties_chart(
         body.append(
             _text(left - 5, y + 4, _label(tick), text_anchor="end", font_size="11", fill=AXIS)
         )
-    step = (right - left) / max(len(pairs), 1)
+    step = min((right - left) / max(len(pairs), 1), 40.0)  # a few counties: bars stay bars
     w = step * (0.75 if len(pairs) < 120 else 1.0)
     for k, (cv, name, met) in enumerate(pairs):
         x = left + k * step + (step - w) / 2
