@@ -18,6 +18,8 @@ Sheets, in the order a county inspection office works through them:
 * **差异系数** — every indicator's county mean, SD and CV against its limit;
 * **评分表** — the score sheet (评分自查表), points per node;
 * **未评估项目**, **数据问题** — what could not be judged and why;
+* **依据文件** — the documents the ruleset cites (issuer, title, number, kind, date, note),
+  when it declares them;
 * one sheet per plugin report section (e.g. a province's 各股室整改任务), titled as it is.
 
 The workbook is built in memory and returned as bytes (the caller writes it atomically).
@@ -36,7 +38,7 @@ from . import _overview
 from . import _view as v
 from .sheets import Style, Workbook, Worksheet, column_letter
 from .xlsx_overview import overview_sheet, vetoes_table
-from .xlsx_tables import issues_sheet, section_sheet
+from .xlsx_tables import documents_sheet, issues_sheet, section_sheet
 
 GREEN = "C6EFCE"
 RED = "FFC7CE"
@@ -123,6 +125,9 @@ def render(report: Report) -> bytes:
     _score(wb.sheet("评分表"), report, st)
     _not_evaluated(wb.sheet("未评估项目"), report, st)
     issues_sheet(wb.sheet("数据问题"), report, st, _header)
+    documents = v.documents(report)
+    if documents:
+        documents_sheet(wb.sheet("依据文件"), documents, st, _header)
     for sec in v.sections(report):
         section_sheet(wb, sec, st, _header)
     wb.title = f"{report.ruleset.title} 整改台账"
@@ -464,6 +469,9 @@ def _score(ws: Worksheet, report: Report, st: _Styles) -> None:
             [county.county_code, None, "总分", None, None, s.total, need],
             [0, 0, st.bold, 0, 0, st.bold, 0],
         )
+        reading = v.score_reading(county)
+        if reading:
+            ws.append([county.county_code, None, reading], [0, 0, st.wrap])
     if not any_score:
         ws.append(["本规则集没有评分表"])
 

@@ -1,4 +1,4 @@
-"""The XLSX report's plain table sheets: data issues, plugin sections.
+"""The XLSX report's plain table sheets: data issues, the cited documents, plugin sections.
 
 Written by :mod:`~junheng.outputs.xlsx` (which owns the styles and the header row
 helper it passes in); each function fills one sheet.
@@ -12,7 +12,7 @@ from ..results import Report
 from ..text import replace_unsafe
 from .sheets import Workbook, Worksheet
 
-__all__ = ["issues_sheet", "section_sheet"]
+__all__ = ["documents_sheet", "issues_sheet", "section_sheet"]
 
 
 def issues_sheet(ws: Worksheet, report: Report, st, header) -> None:
@@ -35,6 +35,13 @@ def issues_sheet(ws: Worksheet, report: Report, st, header) -> None:
             d.get("row"),
         )
         ws.append(values, st.wrap)
+
+
+def documents_sheet(ws: Worksheet, documents: list[dict[str, str]], st, header) -> None:
+    """The documents the ruleset cites: every citation in the other sheets names one."""
+    header(ws, 1, ("文件", "类别", "日期", "说明", "网址"), st, widths=(60, 36, 16, 60, 30))
+    for d in documents:
+        ws.append([d["citation"], d["kind"], d["date"], d["note"], d["url"]], st.cell)
 
 
 _SHEET_TITLE_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
