@@ -121,14 +121,15 @@ def test_a_full_queue_and_the_time_limit_answer_503_with_retry_after(tmp_path, b
 
 @pytest.fixture(scope="module")
 def slow_body(engine):
-    """A city's batch of 81 counties (the sample's 45 schools each): a request that takes
-    a while on any machine — load, evaluate and the HTML report, well past 0.2 s — so it
-    is surely in flight when SIGTERM is sent or the time limit passes (the sample alone
-    takes a few milliseconds)."""
+    """A province's batch of 301 counties (the sample's 45 schools each, 22 MB): a request
+    that takes a while on any machine — load, evaluate and the HTML report, about 1 s
+    here — so it is surely in flight when SIGTERM is sent or the time limit passes (the
+    sample alone takes a few milliseconds). With 2 workers /healthz is answered by
+    either; polled every few milliseconds, the busy one answers long before the end."""
     schools, county = engine.sample()
     counties = [county]
-    for k in range(80):
-        more, record = county_copy(schools[:45], county, str(360100 + k), f"测试{k}县")
+    for k in range(300):
+        more, record = county_copy(schools[:45], county, str(370000 + k), f"测试{k}县")
         schools, counties = schools + more, [*counties, record]
     return json.dumps({"ruleset": RULESET, "schools": schools, "county": counties}).encode()
 
