@@ -93,3 +93,74 @@ def engine():
     import junheng
 
     return junheng.Engine()
+
+
+def county_copy(schools, county, code, name, *, record=True, drop=(), **changes):
+    """The sample county's schools and county record under another county ``code`` and
+    ``name`` (school ids and central-school links renamed with it); ``changes`` update
+    blocks of the county record (``vetoes={"admission_by_exam": True}``), ``drop`` removes
+    fields (``("survey.satisfaction_pct",)``); ``record=False`` gives no county record."""
+    prefix = schools[0]["county_code"]
+
+    def moved(text):
+        return code + text[len(prefix) :] if text and text.startswith(prefix) else text
+
+    copied = [
+        {
+            **s,
+            "id": moved(s["id"]),
+            "county_code": code,
+            "central_school_id": moved(s.get("central_school_id")),
+        }
+        for s in schools
+    ]
+    if not record:
+        return copied, None
+    rec = copy.deepcopy(county)
+    rec.update(county_code=code, name=name)
+    for block, values in changes.items():
+        rec.setdefault(block, {}).update(values)
+    for path in drop:
+        block, _, field = path.partition(".")
+        rec[block].pop(field)
+    return copied, rec
+
+
+@pytest.fixture(scope="module")
+def batch(engine):
+    """Factory of a multi-county batch from the sample with every installed province's
+    fields (``engine.sample()``, which reaches a verdict under every ruleset):
+    ``batch((code, name, kwargs), ...)`` → (schools, counties), the sample (360199 青溪县) first."""
+    sample = engine.sample()
+
+    def make(*specs):
+        schools, counties = list(sample[0]), [sample[1]]
+        for code, name, kwargs in specs:
+            s, c = county_copy(sample[0], sample[1], code, name, **kwargs)
+            schools += s
+            if c is not None:
+                counties.append(c)
+        return schools, counties
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def basic_batch(engine, batch):
+    """national.basic.2012, where the sample passes: 甲县 fails (a county item), 乙县 cannot
+    be judged (no satisfaction survey), 青溪县 passes."""
+    schools, counties = batch(
+        ("360198", "甲县", {"items": {"schools_meet_basic_standard": False}}),
+        ("360197", "乙县", {"drop": ("survey.satisfaction_pct",)}),
+    )
+    return engine.evaluate("national.basic.2012", schools, counties)
+
+
+@pytest.fixture(scope="module")
+def quality_batch(engine, batch):
+    """national.quality.2017: the sample twice more, 甲县 with a veto that applies."""
+    schools, counties = batch(
+        ("360198", "甲县", {"vetoes": {"admission_by_exam": True}}),
+        ("360197", "乙县", {}),
+    )
+    return engine.evaluate("national.quality.2017", schools, counties)

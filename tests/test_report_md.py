@@ -120,3 +120,84 @@ def test_terminal_summary_is_compact(engine, sample):
     rows = [line for line in lines if re.search(r"（3601\d\d）", line)]  # county rows
     assert len(rows) == 3 and all("未通过" in line for line in rows)
     assert any("另有 4 个县（区）未列出，详见报告 counties" in line for line in lines)
+
+
+def test_vetoes_read_in_chinese(engine, sample):
+    md = render(engine.evaluate("national.quality.2017", *sample), "md").decode("utf-8")
+    vetoes = next(t for t in _tables(md) if t[0][0] == "否决情形")
+    assert vetoes[0][:3] == ["否决情形", "判定条件", "结论"]
+    conditions = {r[0]: r[1] for r in vetoes[1:]}
+    assert conditions["以考试方式招生"] == "考试招生为“是”"
+    assert conditions["社会认可度低于85%"] == "社会认可度低于 85%"
+    assert "admission\\_by\\_exam" not in md and "social\\_recognition" not in md
+
+
+def test_one_county_has_no_overview(engine, sample):
+    md = render(engine.evaluate("national.quality.2017", *sample), "md").decode("utf-8")
+    assert "## 总览" not in md
+    assert md.index("## 青溪县（360199）") < md.index("**评估结论：未通过。**")
+
+
+def test_a_batch_starts_with_the_overview_naming_every_county(basic_batch):
+    md = render(basic_batch, "md").decode("utf-8")
+    # the overview is the first section, before any county's
+    assert md.index("## 总览：3 个县（区）") < md.index("## 甲县（360198）")
+    assert md.split("\n## ")[1].startswith("总览：3 个县（区）")
+    assert "**通过 1 个，未通过 1 个，未能认定（有未评估的项目）1 个。**" in md
+    tables = _tables(md)
+    counties = next(t for t in tables if t[0][:3] == ["代码", "县（区）", "结论"])
+    assert [(r[0], r[1], r[2]) for r in counties[1:]] == [
+        ("360198", "甲县", "未通过"),
+        ("360197", "乙县", "未能认定"),
+        ("360199", "青溪县", "通过"),
+    ]
+    assert counties[1][3] == "县级指标 1" and counties[3][3] == "—"
+    frequent = next(t for t in tables if t[0][0] == "项目" and t[0][2] == "未达标县（区）")
+    assert frequent[1] == [
+        "县域内义务教育学校均达到省定办学基本标准",
+        "县级指标",
+        "1",
+        "33.3%",
+        "甲县",
+    ]
+    cvs = next(t for t in tables if t[0][:2] == ["学段", "指标"])
+    assert len(cvs) - 1 == 2 * (8 + 1) and all(r[3] == "3" and r[4] == "0" for r in cvs[1:])
+    for t in tables:
+        assert all(len(r) == len(t[0]) for r in t), t[0]
+
+
+def test_the_overview_names_vetoes_and_counties_past_the_cv_limit(quality_batch):
+    md = render(quality_batch, "md").decode("utf-8")
+    tables = _tables(md)
+    counties = next(t for t in tables if t[0][:3] == ["代码", "县（区）", "结论"])
+    row = next(r for r in counties[1:] if r[0] == "360198")
+    assert row[4] == "以考试方式招生" and "一票否决 1" in row[3]
+    assert row[6] == "小学 生均体育运动场馆面积 0.612（限值 ≤ 0.5）"
+    cvs = next(t for t in tables if t[0][:2] == ["学段", "指标"])
+    sports = next(r for r in cvs[1:] if r[:2] == ["小学", "生均体育运动场馆面积"])
+    # worst first; equal CVs in code order
+    assert sports[4] == "3" and sports[6] == "乙县 0.612、甲县 0.612、青溪县 0.612"
+
+
+def test_a_plugin_section_renders_beside_the_overview_in_every_format(engine, batch):
+    """Jiangxi's 各股室整改任务 for a batch: one row per county and office, in every format."""
+    import io
+
+    import openpyxl
+
+    report = engine.evaluate("jiangxi.quality", *batch(("360198", "甲县", {})))
+    (section,) = report.sections
+    codes = {row[0] for row in section["rows"]}
+    assert codes == {"360198", "360199"}
+    md = render(report, "md").decode("utf-8")
+    assert md.index("## 总览") < md.index("## 各股室整改任务")
+    table = next(t for t in _tables(md) if t[0][:2] == ["县（区）代码", "责任股室"])
+    assert len(table) - 1 == len(section["rows"])
+    html = render(report, "html").decode("utf-8")
+    assert '<a href="#section-jiangxi.owners">各股室整改任务</a>' in html  # in the contents
+    assert '<section class="plugin-section" id="section-jiangxi.owners">' in html
+    book = openpyxl.load_workbook(io.BytesIO(render(report, "xlsx")))
+    assert book.sheetnames[0] == "县域汇总" and book.sheetnames[-1] == "各股室整改任务"
+    ws = book["各股室整改任务"]
+    assert ws.cell(1, 1).value == "各股室整改任务" and ws.cell(4, 2).value == "责任股室"
+    assert ws.max_row - 4 == len(section["rows"])

@@ -189,3 +189,132 @@ def test_cli_evaluate_writes_xlsx_and_needs_output_for_binary_formats(run_cli, t
         "schools.json",
         "台账.xlsx",
     ]
+
+
+# --------------------------------------------------------------------------- a batch
+
+
+def _rows(ws):
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def _table_after(rows, first_header):
+    """The rows of the table whose header row starts with ``first_header`` (to a blank row)."""
+    start = next(k for k, r in enumerate(rows) if r and r[0] == first_header)
+    header, out = rows[start], []
+    for r in rows[start + 1 :]:
+        if all(c is None for c in r):
+            break
+        out.append(dict(zip(header, r, strict=False)))
+    return header, out
+
+
+def test_a_batch_starts_with_the_county_overview_sheet(basic_batch):
+    wb = _book(basic_batch)
+    assert wb.sheetnames == ["县域汇总", *SHEETS]
+    ws = wb["县域汇总"]
+    rows = _rows(ws)
+    assert rows[0][0] == "县域汇总：3 个县（区）"
+    assert rows[2][0] == "通过 1 个，未通过 1 个，未能认定（有未评估的项目）1 个"
+    header, counties = _table_after(rows, "县（区）代码")
+    assert header[:4] == ["县（区）代码", "县（区）", "结论", "未达标项目数"]
+    assert "其中：县级指标" in header and "其中：综合差异系数" in header
+    # every county, failing first, then the one not judged, then the one that passes
+    assert [(r["县（区）代码"], r["县（区）"], r["结论"]) for r in counties] == [
+        ("360198", "甲县", "未通过"),
+        ("360197", "乙县", "未能认定"),
+        ("360199", "青溪县", "通过"),
+    ]
+    first = counties[0]
+    assert first["未达标项目数"] == 1 and first["其中：县级指标"] == 1
+    assert first["其中：综合差异系数"] == 0 and first["未达标学校（学段）"] == 0
+    # the worst CV of each county against its limit, as numbers
+    assert all(0 < r["差异系数"] < r["限值"] for r in counties)
+    assert (
+        ws.freeze_panes == "C6"
+        and ws.auto_filter.ref == f"A5:{ws.cell(5, len(header)).column_letter}8"
+    )
+    verdict = ws.cell(row=6, column=3)
+    assert verdict.font.b and verdict.font.color.rgb.endswith("C00000")
+    _, frequent = _table_after(rows, "项目")
+    assert [(r["项目"], r["未达标县（区）"]) for r in frequent] == [
+        ("县域内义务教育学校均达到省定办学基本标准", 1)
+    ]
+    assert frequent[0]["涉及的县（区）"] == "甲县" and frequent[0]["占比"] == pytest.approx(1 / 3)
+    _, cvs = _table_after(rows, "学段")
+    assert len(cvs) == 2 * (8 + 1)  # 8 indicators and the composite CV, per stage
+    assert all(r["有差异系数的县（区）"] == 3 and r["超过限值的县（区）"] == 0 for r in cvs)
+
+
+def test_the_overview_sheet_names_vetoes_and_counties_past_the_cv_limit(quality_batch):
+    wb = _book(quality_batch)
+    rows = _rows(wb["县域汇总"])
+    _, counties = _table_after(rows, "县（区）代码")
+    by_code = {r["县（区）代码"]: r for r in counties}
+    assert set(by_code) == {"360197", "360198", "360199"}
+    assert by_code["360198"]["一票否决"] == "以考试方式招生"
+    assert by_code["360198"]["其中：一票否决"] == 1 and by_code["360199"]["其中：一票否决"] == 0
+    assert by_code["360199"]["差异系数最大的指标"] == "生均体育运动场馆面积"
+    assert by_code["360199"]["学段"] == "小学"
+    assert by_code["360199"]["差异系数"] == pytest.approx(0.612, abs=5e-4)
+    _, cvs = _table_after(rows, "学段")
+    sports = next(r for r in cvs if r["学段"] == "小学" and r["指标"] == "生均体育运动场馆面积")
+    assert sports["超过限值的县（区）"] == 3 and sports["限值"] == 0.5
+    assert sports["超过限值的县（区）名单"].count("（0.612）") == 3
+    # 汇总 lists each veto once, its condition in Chinese, and where it applies
+    _, vetoes = _table_after(_rows(wb["汇总"]), "否决情形")
+    exam = next(r for r in vetoes if r["否决情形"] == "以考试方式招生")
+    assert exam["判定条件"] == "考试招生为“是”"
+    assert exam["存在（否决）的县数"] == 1 and exam["存在否决的县（区）"] == "甲县"
+    assert exam["未发生"] == 2 and exam["未评估"] == 0
+
+
+def test_one_county_vetoes_read_in_chinese_on_the_summary(engine, sample):
+    wb = _book(engine.evaluate("national.quality.2017", *sample))
+    _, vetoes = _table_after(_rows(wb["汇总"]), "否决情形")
+    conditions = {r["否决情形"]: (r["判定条件"], r["结论"]) for r in vetoes}
+    assert conditions["社会认可度低于85%"] == ("社会认可度低于 85%", "未发生")
+    assert conditions["以考试方式招生"] == ("考试招生为“是”", "未发生")
+    assert len(conditions) == 6
+    text = " ".join(str(c) for r in _rows(wb["汇总"]) for c in r if c is not None)
+    assert "social_recognition_pct" not in text and "admission_by_exam" not in text
+
+
+def test_the_workbook_is_deterministic(quality_batch):
+    assert render(quality_batch, "xlsx") == render(quality_batch, "xlsx")
+
+
+# --------------------------------------------------------------------------- the writer
+
+
+def test_the_sheet_writer_round_trips_through_openpyxl():
+    from junheng.outputs.sheets import Style, Workbook
+
+    wb = Workbook()
+    wb.title, wb.creator, wb.created = "标题 <&>", "junheng", "2026-12-02T01:43:06Z"
+    ws = wb.sheet("表 'A'")
+    red = wb.style(Style(fill="FFC7CE", bold=True, color="C00000", number_format='#,##0" m²"'))
+    wrap = wb.style(wrap=True, top=True, border=True, indent=2)
+    ws.column_widths([12, 30])
+    ws.append(["文本 <b>&", 1, 2.5, True, None, "", float("nan"), float("inf")], [0, red, red, 0])
+    ws.row(4, ["=1+1", "+x", " 前后空格 ", "a\nb"], wrap)
+    ws.freeze, ws.auto_filter = "B2", "A1:D4"
+    with pytest.raises(ValueError, match="above the next row"):
+        ws.row(1, ["rows are written top-down"])
+    book = openpyxl.load_workbook(io.BytesIO(wb.save()))
+    assert book.sheetnames == ["表 'A'"]
+    s = book["表 'A'"]
+    assert [c.value for c in s[1]][:4] == ["文本 <b>&", 1, 2.5, True]
+    assert s["E1"].value is None and s["F1"].value is None and s["G1"].value is None
+    assert s["B1"].fill.fgColor.rgb == "FFFFC7CE" and s["B1"].font.b
+    assert s["B1"].number_format == '#,##0" m²"' and s["C1"].font.color.rgb == "FFC00000"
+    assert s["A2"].value is None  # row 2 and 3 were left empty
+    formula = s["A4"]
+    assert formula.value == "=1+1" and formula.data_type == "s" and formula.quotePrefix
+    assert s["B4"].quotePrefix and not s["C4"].quotePrefix
+    assert s["C4"].value == " 前后空格 " and s["D4"].value == "a\nb"
+    assert s["D4"].alignment.wrap_text and s["D4"].alignment.indent == 2
+    assert s["D4"].border.left.style == "thin"
+    assert s.freeze_panes == "B2" and s.auto_filter.ref == "A1:D4"
+    assert s.column_dimensions["B"].width == 30
+    assert book.properties.title == "标题 <&>" and book.properties.creator == "junheng"

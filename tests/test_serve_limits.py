@@ -13,6 +13,7 @@ import time
 
 import httpx
 import pytest
+from conftest import county_copy
 from servers import start
 
 RULESET = "national.quality.2017"
@@ -79,17 +80,17 @@ def test_an_unreadable_key_file_is_refused_at_start(run_cli, tmp_path):
     assert done.returncode == 2 and "应为正数" in done.stderr
 
 
-def test_a_full_queue_and_the_time_limit_answer_503_with_retry_after(tmp_path, body):
+def test_a_full_queue_and_the_time_limit_answer_503_with_retry_after(tmp_path, body, slow_body):
     server = start(tmp_path, "--queue", "1", "--time-limit", "0.2")
     try:
         url = server.url
         slow: dict = {}
 
-        def html():  # the HTML report draws 16 charts: well past 0.2 s
+        def html():  # a batch of 41 counties: well past 0.2 s
             slow["response"] = httpx.post(
                 url + "/v1/evaluate",
                 params={"format": "html"},
-                content=body,
+                content=slow_body,
                 headers=JSON,
                 timeout=60,
             )
@@ -120,19 +121,17 @@ def test_a_full_queue_and_the_time_limit_answer_503_with_retry_after(tmp_path, b
 
 @pytest.fixture(scope="module")
 def slow_body(engine):
-    """A county of 45 × 40 schools: an HTML report that takes a while on any machine, so
-    the request is surely in flight when SIGTERM is sent (the sample alone can finish
-    between two looks at /healthz, which with 2 workers may ask the idle one)."""
+    """A province's batch of 301 counties (the sample's 45 schools each, 22 MB): a request
+    that takes a while on any machine — load, evaluate and the HTML report, about 1 s
+    here — so it is surely in flight when SIGTERM is sent or the time limit passes (the
+    sample alone takes a few milliseconds). With 2 workers /healthz is answered by
+    either; polled every few milliseconds, the busy one answers long before the end."""
     schools, county = engine.sample()
-    many = []
-    for k in range(40):
-        for school in schools:
-            copy = json.loads(json.dumps(school))
-            copy["id"] = f"{school['id']}-{k}"
-            if copy.get("central_school_id"):
-                copy["central_school_id"] = f"{copy['central_school_id']}-{k}"
-            many.append(copy)
-    return json.dumps({"ruleset": RULESET, "schools": many, "county": county}).encode()
+    counties = [county]
+    for k in range(300):
+        more, record = county_copy(schools[:45], county, str(370000 + k), f"测试{k}县")
+        schools, counties = schools + more, [*counties, record]
+    return json.dumps({"ruleset": RULESET, "schools": schools, "county": counties}).encode()
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -20,6 +20,7 @@ from ..names import NameSpace
 from ..numbers import format_number, format_numbers
 
 __all__ = [
+    "condition_words",
     "cv_detail",
     "item_detail",
     "k_of_n_details",
@@ -232,3 +233,137 @@ def _describe(node: ast.AST, names: NameSpace) -> str:
     if isinstance(node, ast.Constant):
         return format_number(node.value, grouping=False)
     return ast.unparse(node)
+
+
+# --------------------------------------------------------------------------- conditions
+
+#: a comparison that holds, in words: ``a < 85`` is "a 低于 85"
+_COMPARISON = {
+    ast.Gt: "高于",
+    ast.GtE: "不低于",
+    ast.Lt: "低于",
+    ast.LtE: "不高于",
+    ast.Eq: "等于",
+    ast.NotEq: "不等于",
+}
+_ARITHMETIC = {ast.Add: "+", ast.Sub: "−", ast.Mult: "×", ast.Div: "÷", ast.FloorDiv: "÷"}
+
+
+def condition_words(text: str, names: NameSpace, ruleset: Any = None) -> str:
+    """A condition formula as a Chinese sentence, for the people who read a report.
+
+    ``admission_by_exam`` → ``考试招生为“是”``; ``social_recognition_pct < 85`` →
+    ``社会认可度低于 85%``; ``major_safety_accident or serious_violation`` →
+    ``重大安全责任事故为“是”或严重违纪违规事件为“是”``; a rule's result reads as the rule
+    met or not (``not no_key_schools`` → ``…未达到``). Names are the record fields'
+    titles (the engine's field catalogues, provincial fields included) or the
+    ruleset's rule titles; what has no Chinese name is left as written. ``junheng
+    explain`` keeps the formula itself.
+    """
+    try:
+        tree = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return text
+    return _Words(names, ruleset).condition(tree)
+
+
+class _Words:
+    def __init__(self, names: NameSpace, ruleset: Any):
+        self.names = names
+        self.ruleset = ruleset
+
+    def _rule(self, name: str) -> bool:
+        rs = self.ruleset
+        return rs is not None and (name in rs.county_items or name in rs.multi_year)
+
+    def _boolean(self, name: str) -> bool:
+        field = self.names.county_field(name) or self.names.school_field(name)
+        return field is not None and field.type == "boolean"
+
+    def _unit(self, node: ast.AST) -> str:
+        if not isinstance(node, ast.Name):
+            return ""
+        field = self.names.county_field(node.id) or self.names.school_field(node.id)
+        return (field.unit or "") if field is not None else ""
+
+    def condition(self, node: ast.AST, nested: bool = False) -> str:
+        if isinstance(node, ast.BoolOp):
+            word = "且" if isinstance(node.op, ast.And) else "或"
+            text = ""
+            for x in node.values:
+                text = (
+                    _join(_join(text, word), self.condition(x, True))
+                    if text
+                    else self.condition(x, True)
+                )
+            return f"（{text}）" if nested else text
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            inner = node.operand
+            if isinstance(inner, ast.Name):
+                return self._truth(inner.id, False)
+            return f"并非{self.condition(inner, True)}"
+        if isinstance(node, ast.Name):
+            return self._truth(node.id, True)
+        if isinstance(node, ast.Compare) and all(type(op) in _COMPARISON for op in node.ops):
+            sides = [node.left, *node.comparators]
+            parts = []
+            for left, op, right in zip(sides, node.ops, sides[1:], strict=False):
+                unit = self._unit(left) or self._unit(right)
+                words = _join(self.value(left, unit), _COMPARISON[type(op)])
+                parts.append(_join(words, self.value(right, unit)))
+            text = parts[0]
+            for part in parts[1:]:
+                text = _join(_join(text, "且"), part)
+            return text
+        if isinstance(node, ast.Constant) and isinstance(node.value, bool):
+            return "总是成立" if node.value else "从不成立"
+        return _join(self.value(node), "不为 0")
+
+    def _truth(self, name: str, holds: bool) -> str:
+        label = self.names.label(name, self.ruleset)
+        if self._rule(name):
+            return f"{label}{'达到' if holds else '未达到'}"
+        if self._boolean(name) or label == name:
+            return f"{label}为“{'是' if holds else '否'}”"
+        return f"{label}{'不为' if holds else '为'} 0"
+
+    def value(self, node: ast.AST, unit: str = "") -> str:
+        if isinstance(node, ast.Constant) and not isinstance(node.value, bool):
+            number = format_number(node.value, grouping=False)
+            if not unit:
+                return number
+            return f"{number}{unit}" if unit == "%" else f"{number} {unit}"
+        if isinstance(node, ast.Constant):
+            return "是" if node.value else "否"
+        if isinstance(node, ast.Name):
+            return self.names.label(node.id, self.ruleset)
+        if _call(node, "growth"):
+            return f"{self.value(node.args[0])}增长"
+        if _call(node, "prev"):
+            return f"上年{self.value(node.args[0])}"
+        if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+            parts = []
+            for side in (node.left, node.right):
+                text = self.value(side)
+                parts.append(f"（{text}）" if isinstance(side, ast.BinOp) else text)
+            return f" {_ARITHMETIC[type(node.op)]} ".join(parts)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return f"−{self.value(node.operand)}"
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            args = "，".join(self.value(a) for a in node.args)
+            return f"{node.func.id}（{args}）"
+        if isinstance(node, (ast.Compare, ast.BoolOp, ast.UnaryOp)):
+            return f"（{self.condition(node)}）"
+        return ast.unparse(node)
+
+
+def _ascii(ch: str) -> bool:
+    return ch.isascii() and (ch.isalnum() or ch in "%._")
+
+
+def _join(left: str, right: str) -> str:
+    """``left`` + ``right`` with a space where a number or a Latin word meets Chinese text
+    (``不低于 3 且``), as every other sentence of the report is spaced."""
+    if left and right and _ascii(left[-1]) != _ascii(right[0]) and " " not in (left[-1], right[0]):
+        return f"{left} {right}"
+    return left + right

@@ -10,8 +10,10 @@ file in memory (a failure while rendering never touches the target) or streams
 it (JSON: a national report is hundreds of MiB) into a temporary file next to the
 target, which is moved onto it only when complete (:mod:`junheng.atomic`).
 
-Heavy libraries (matplotlib, jinja2, openpyxl) are imported only when their
-format is rendered, so ``import junheng`` and the JSON path stay light.
+Libraries a format needs (jinja2 for HTML) are imported only when that format is
+rendered, so ``import junheng`` and the JSON path stay light. The HTML charts are SVG
+written as text (:mod:`.charts`) and the XLSX is written by :mod:`.sheets`: no plotting
+or spreadsheet library is needed to write a report.
 """
 
 from __future__ import annotations

@@ -17,6 +17,9 @@ import attrs
 import numpy as np
 
 from ..domain import STAGE_TITLES, STAGES
+from ..evaluate.sentences import condition_words
+from ..fields import county_fields, school_fields
+from ..names import NameSpace
 from ..numbers import format_number
 from ..results import CountyResult, Criterion, Report
 
@@ -272,6 +275,20 @@ def score_rows(county: CountyResult) -> list[dict[str, Any]]:
     seen = {id(r["line"]) for r in out}
     out += [{"line": line, "depth": 0} for line in lines if id(line) not in seen]
     return out
+
+
+def veto_conditions(report: Report) -> dict[str, str]:
+    """Each veto's condition as a Chinese sentence (``社会认可度低于 85%``), by veto id: the
+    field titles of the engine that made the report (provincial fields included), the
+    core schemas' without one. ``junheng explain`` shows the formula itself."""
+    registry = report.registry
+    names = (
+        registry.names
+        if registry is not None
+        else NameSpace.from_catalogues(school_fields(), county_fields())
+    )
+    rs = report.ruleset
+    return {vid: condition_words(veto.when.text, names, rs) for vid, veto in rs.vetoes.items()}
 
 
 def score_reading(county: CountyResult) -> str | None:

@@ -1,14 +1,28 @@
 """The HTML report (``--format html``): one self-contained file for the director.
 
-Everything is inline — CSS in a ``<style>`` element, charts as inline SVG
-(matplotlib, text kept as text), no scripts, no web fonts, no external
-resources — so the file opens offline and prints (print CSS: A4, no page
-breaks inside tables rows or charts). The page reads top-down in the order a
-reader asks: the verdict and every failed criterion; vetoes with their evidence;
-the county's difference coefficients against their limits; each indicator's
-distribution across schools with the requirement line; the schools that fail
-with their gaps in real units; the score sheet (评分自查表); criteria not
-evaluated; data issues; excluded schools; provenance.
+Everything is inline — CSS in a ``<style>`` element, charts as inline SVG written by
+:mod:`.charts` (text kept as text), no scripts, no web fonts, no external resources —
+so the file opens offline and prints (print CSS: A4, each county on a new page, no
+page breaks inside table rows or charts).
+
+A report of several counties (a city's or a province's batch) starts with the
+overview (:mod:`._overview`): a contents line, how many counties pass and fail, one
+row per county — failing counties first, each linked to its section — the
+counties' CVs per indicator × stage against the limit, and the criteria that fail
+most often. Every county section links back to the overview. One file with anchors,
+not a folder of pages: it is what ``render`` returns as bytes, what ``junheng serve``
+answers with, what an office mails or archives as one attachment, and the browser's
+find and print cover the whole batch (``--output DIR/`` keeps meaning
+``DIR/report.html``).
+
+Each county section reads top-down in the order a reader asks: the verdict and every
+failed criterion; vetoes with their evidence and their condition in Chinese; the
+county's difference coefficients against their limits; each indicator's distribution
+across schools with the requirement line (for the first :data:`MAX_CHART_COUNTIES`
+counties); the schools that fail with their gaps in real units; the score sheet
+(评分自查表); criteria not evaluated. Then data issues, plugin sections, excluded
+schools, provenance. A single county's report has no overview and is laid out as it
+always was.
 
 The template is ``templates/report.html.j2`` (package data), rendered by jinja2
 with autoescaping on; only the SVG produced here is marked safe.
@@ -25,10 +39,11 @@ from ..formula import at_least, at_most
 from ..results import CountyResult, Report
 from ..ruleset import STAGES
 from ..text import replace_unsafe
+from . import _overview, charts
 from . import _view as v
-from . import charts
 
-#: charts are drawn for at most this many counties (a province-wide report stays readable)
+#: the schools' distribution charts are drawn for at most this many counties (a
+#: province-wide report stays readable and small); every county gets its CV chart
 MAX_CHART_COUNTIES = 12
 #: failing-school rows shown per county (the XLSX ledger has them all)
 MAX_GAP_ROWS = 400
@@ -57,6 +72,7 @@ def _county_context(
     Markup,
     gaps: list[v.Gap],
     failing_units: set[tuple[str, str]],
+    conditions: dict[str, str],
 ) -> dict[str, Any]:
     rs = report.ruleset
     draw = k < MAX_CHART_COUNTIES
@@ -64,7 +80,7 @@ def _county_context(
     for g in county.groups:
         rows = list(g.indicators.values())
         svg = None
-        if draw and rows:
+        if rows:
             labels = [st.title for st in rows]
             cvs = [st.cv for st in rows]
             lims = [st.limit for st in rows]
@@ -120,10 +136,7 @@ def _county_context(
     for gap in gaps:
         key = (gap.school_id, gap.stage)
         (by_school if key in failing_units else partial).setdefault(key, []).append(gap)
-    veto_rows = []
-    for c in county.vetoes:
-        veto = rs.vetoes.get(c.id)
-        veto_rows.append({"c": c, "condition": veto.when.text if veto else ""})
+    veto_rows = [{"c": c, "condition": conditions.get(c.id, "")} for c in county.vetoes]
     return {
         "county": county,
         "title": v.county_title(county),
@@ -146,8 +159,9 @@ def render(report: Report) -> bytes:
     env, Markup = _env()
     by_county = v.gaps_by_county(report)
     failing = v.failing_units(report)
+    conditions = v.veto_conditions(report)
     counties = [
-        _county_context(report, c, k, Markup, by_county.get(c.county_code, []), failing)
+        _county_context(report, c, k, Markup, by_county.get(c.county_code, []), failing, conditions)
         for k, c in enumerate(report.counties)
     ]
     prov = dict(report.provenance)
@@ -165,7 +179,23 @@ def render(report: Report) -> bytes:
         "generated": prov.get("evaluated_at") or datetime.now().astimezone().isoformat(),
         "v": v,
         "max_chart_counties": MAX_CHART_COUNTIES,
+        "overview": _overview_context(report, Markup),
     }
     # a character HTML cannot carry (a lone surrogate, a control character), from a
     # plugin's section or unvalidated records, is put out as U+FFFD, never a crash
     return replace_unsafe(env.get_template("report.html.j2").render(**context)).encode("utf-8")
+
+
+def _overview_context(report: Report, Markup) -> dict[str, Any] | None:
+    """The overview of a batch and its charts (None for a one-county report)."""
+    ov = _overview.overview(report)
+    if ov is None:
+        return None
+    charts_ = []
+    for series in ov.series:
+        label = f"{v.stage_title(series.stage)}{series.title}：各县（区）差异系数"
+        svg = charts.counties_chart(
+            [(name, cv, met) for _, name, cv, met in series.points], series.limit, label=label
+        )
+        charts_.append({"series": series, "svg": Markup(svg)})
+    return {"ov": ov, "charts": charts_, "statuses": _overview.STATUS_TITLES}

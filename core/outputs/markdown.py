@@ -3,8 +3,13 @@
 Plain GitHub-flavoured Markdown — headings, short paragraphs and pipe tables —
 which pastes cleanly into WPS/Word via any Markdown converter, and reads fine
 as plain text. The order follows a 自评报告's chapters: the verdict and failed
-criteria, the difference coefficients, the schools that fall short and by how
-much, the score sheet, what could not be evaluated, data notes, provenance.
+criteria, the vetoes with their condition in Chinese, the difference coefficients,
+the schools that fall short and by how much, the score sheet, what could not be
+evaluated, data notes, provenance.
+
+A report of several counties starts with ``## 总览`` (:mod:`._overview`): how many
+pass and fail, one row per county (failing first), the criteria that fail most
+often, and per indicator × stage how many counties are past the CV limit and which.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Iterable, Sequence
 
 from ..results import Report
 from ..text import replace_unsafe
+from . import _overview
 from . import _view as v
 
 
@@ -57,8 +63,12 @@ def render(report: Report) -> bytes:
         f"依据：{_text(rs.basis or rs.source)}（规则集 `{rs.id}`，版本 {_text(rs.version)}）。",
         "",
     ]
+    ov = _overview.overview(report)
+    if ov is not None:
+        lines += _overview_lines(ov)
     by_county = v.gaps_by_county(report)
     failing_all = v.failing_units(report)
+    conditions = v.veto_conditions(report)
     units = report.schools.units
     for county in report.counties:
         title = v.county_title(county)
@@ -97,9 +107,15 @@ def render(report: Report) -> bytes:
         if vetoes:
             lines += ["### 一票否决", ""]
             lines += _table(
-                ("否决情形", "结论", "说明", "依据"),
+                ("否决情形", "判定条件", "结论", "说明", "依据"),
                 (
-                    (c.title, v.VETO_STATUS_TITLES[c.status], v.explained(c), c.source)
+                    (
+                        c.title,
+                        conditions.get(c.id, ""),
+                        v.VETO_STATUS_TITLES[c.status],
+                        v.explained(c),
+                        c.source,
+                    )
                     for c in vetoes
                 ),
             )
@@ -227,3 +243,98 @@ def _gap_table(gaps: Sequence[v.Gap]) -> list[str]:
             for g in gaps
         ),
     )
+
+
+def _names(pairs: Sequence[tuple[str, str]], limit: int = 20) -> str:
+    text = "、".join(name for _, name in pairs[:limit])
+    return text + (f" 等 {len(pairs)} 个" if len(pairs) > limit else "")
+
+
+def _overview_lines(ov: _overview.Overview) -> list[str]:
+    c = ov.counts
+    lines = [
+        f"## 总览：{ov.total} 个县（区）",
+        "",
+        f"**通过 {c['passed']} 个，未通过 {c['failed']} 个"
+        + (f"，未能认定（有未评估的项目）{c['not_evaluated']} 个" if c["not_evaluated"] else "")
+        + "。**",
+        "",
+    ]
+    if ov.frequent:
+        lines += ["### 最常见的未达标项目", ""]
+        lines += _table(
+            ("项目", "类别", "未达标县（区）", "占比", "涉及的县（区）"),
+            (
+                (
+                    f.title,
+                    v.KIND_TITLES.get(f.kind, f.kind)
+                    + (f"（{v.stage_title(f.stage)}）" if f.stage else ""),
+                    f.count,
+                    f"{v.num(100 * f.count / ov.total, 1)}%",
+                    _names(f.counties),
+                )
+                for f in ov.frequent
+            ),
+        )
+    lines += [
+        "### 各县（区）评估结论",
+        "",
+        "未通过的县（区）在前，其次是未能认定的，再次是通过的，各按代码排列。",
+        "",
+    ]
+    lines += _table(
+        (
+            "代码",
+            "县（区）",
+            "结论",
+            "未达标项目（按类别）",
+            "一票否决",
+            "未达标学校（学段）",
+            "差异系数最大的指标",
+        ),
+        (
+            (
+                line.code,
+                line.name,
+                line.status_title,
+                line.failed_text or "—",
+                "；".join(line.vetoes) or "—",
+                line.failing_units,
+                line.worst.text if line.worst else "—",
+            )
+            for line in ov.lines
+        ),
+    )
+    if ov.series:
+        lines += ["### 各指标差异系数：各县（区）与限值", ""]
+        rows = []
+        for s in ov.series:
+            over = s.over
+            worst = s.worst
+            names = "、".join(f"{name} {cv:.3f}" for _, name, cv in over[:20])
+            if len(over) > 20:
+                names += f" 等 {len(over)} 个"
+            rows.append(
+                (
+                    v.stage_title(s.stage),
+                    s.title,
+                    "—" if s.limit is None else f"≤ {v.num(s.limit)}",
+                    s.judged,
+                    len(over),
+                    f"{worst[1]} {worst[2]:.3f}" if worst else "—",
+                    names or "—",
+                )
+            )
+        lines += _table(
+            (
+                "学段",
+                "指标",
+                "限值",
+                "有差异系数的县（区）",
+                "超过限值",
+                "最大",
+                "超过限值的县（区）",
+            ),
+            rows,
+        )
+    return lines

@@ -1,8 +1,14 @@
-"""The XLSX rectification ledger (``--format xlsx``), written with openpyxl.
+"""The XLSX rectification ledger (``--format xlsx``), written with :mod:`.sheets`.
 
 Sheets, in the order a county inspection office works through them:
 
-* **汇总** — per county the verdict, then every failed criterion;
+* **县域汇总** (only when the report holds more than one county: a city's or a
+  province's batch) — the overview of :mod:`._overview`: how many counties pass and
+  fail, one row per county (failing first; failed criteria per kind, vetoes, failing
+  school units, the worst CV against its limit), the criteria that fail most often,
+  and per indicator × stage how many counties pass the CV limit and which do not;
+* **汇总** — per county the verdict, then every failed criterion, then the ruleset's
+  one-vote vetoes with their condition in Chinese;
 * **学校达标矩阵** — school × check matrix: each check's value and requirement,
   the value cell green (met), red (not met) or grey (undefined);
 * **整改台账** — the gap ledger: one row per failed school check (学校, 学段,
@@ -17,17 +23,21 @@ Sheets, in the order a county inspection office works through them:
 * one sheet per plugin report section (e.g. a province's 各股室整改任务), titled as it is.
 
 The workbook is built in memory and returned as bytes (the caller writes it atomically).
+The 县域汇总 sheet and the vetoes table are :mod:`.xlsx_overview`, the plain tables
+(data issues, plugin sections) :mod:`.xlsx_tables`, the cell writing :mod:`.sheets`.
 """
 
 from __future__ import annotations
 
-import io
+from datetime import datetime, timezone
 from typing import Any
 
+from ..domain import STAGES
 from ..results import Report
-from ..text import replace_unsafe
+from . import _overview
 from . import _view as v
-from .cells import put
+from .sheets import Style, Workbook, Worksheet, column_letter
+from .xlsx_overview import overview_sheet, vetoes_table
 from .xlsx_tables import documents_sheet, issues_sheet, section_sheet
 
 GREEN = "C6EFCE"
@@ -55,36 +65,34 @@ LEDGER_HEADERS = (
 )
 
 
-def _styles():
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+class _Styles:
+    """The looks the report uses, as style ids of one workbook."""
 
-    thin = Side(style="thin", color="BFBFBF")
-    return {
-        "head_font": Font(bold=True),
-        "head_fill": PatternFill("solid", fgColor=HEAD),
-        "green": PatternFill("solid", fgColor=GREEN),
-        "red": PatternFill("solid", fgColor=RED),
-        "grey": PatternFill("solid", fgColor=GREY),
-        "wrap": Alignment(wrap_text=True, vertical="top"),
-        "border": Border(left=thin, right=thin, top=thin, bottom=thin),
-        "title": Font(bold=True, size=14),
-        "bad": Font(bold=True, color="C00000"),
-        "ok": Font(bold=True, color="2E7D32"),
-    }
+    def __init__(self, wb: Workbook):
+        s = wb.style
+        self.wb = wb
+        self.head = s(bold=True, fill=HEAD, wrap=True, top=True, border=True)
+        self.title = s(bold=True, size=14)
+        self.bold = s(bold=True)
+        self.border = s(border=True)
+        self.cell = s(border=True, wrap=True, top=True)  # bordered, wrapped text
+        self.wrap = s(wrap=True, top=True)
+        self.ok = s(bold=True, color="2E7D32", border=True)
+        self.bad = s(bold=True, color="C00000", border=True)
+        self.na = s(bold=True, color="8A6D00", border=True)
+        self.green, self.red, self.grey = (s(fill=c) for c in (GREEN, RED, GREY))
+
+    def __call__(self, **kw: Any) -> int:
+        return self.wb.style(Style(**kw))
 
 
-def _header(ws, row: int, headers, st, widths=None) -> None:
-    for col, h in enumerate(headers, start=1):
-        cell = put(ws, row, col, h)
-        cell.font = st["head_font"]
-        cell.fill = st["head_fill"]
-        cell.alignment = st["wrap"]
-        cell.border = st["border"]
+def _header(ws: Worksheet, row: int | None, headers, st: _Styles, widths=None, height=None) -> int:
+    """The header row ``headers`` at ``row`` (None: the next row); returns its number."""
     if widths:
-        from openpyxl.utils import get_column_letter
-
-        for col, w in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(col)].width = w
+        ws.column_widths(widths)
+    if row is None:
+        return ws.append(list(headers), st.head, height=height)
+    return ws.row(row, list(headers), st.head, height=height)
 
 
 def _unit_format(x: float | None, unit: str) -> str:
@@ -93,78 +101,85 @@ def _unit_format(x: float | None, unit: str) -> str:
     return f'{base}" {unit}"' if unit else base
 
 
-def render(report: Report) -> bytes:
-    from openpyxl import Workbook
+def _created(evaluated_at: Any) -> str | None:
+    """The report's evaluation time as the workbook's creation time (UTC, W3C form)."""
+    try:
+        when = datetime.fromisoformat(str(evaluated_at))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    st = _styles()
+
+def render(report: Report) -> bytes:
     wb = Workbook()
-    _summary(wb.active, report, st)
-    _matrix(wb.create_sheet("学校达标矩阵"), report, st)
-    _ledger(wb.create_sheet("整改台账"), report, st)
-    _cvs(wb.create_sheet("差异系数"), report, st)
-    _score(wb.create_sheet("评分表"), report, st)
-    _not_evaluated(wb.create_sheet("未评估项目"), report, st)
-    issues_sheet(wb.create_sheet("数据问题"), report, st, _header)
+    st = _Styles(wb)
+    ov = _overview.overview(report)
+    if ov is not None:
+        overview_sheet(wb.sheet("县域汇总"), report, ov, st, _header)
+    _summary(wb.sheet("汇总"), report, st)
+    _matrix(wb.sheet("学校达标矩阵"), report, st)
+    _ledger(wb.sheet("整改台账"), report, st)
+    _cvs(wb.sheet("差异系数"), report, st)
+    _score(wb.sheet("评分表"), report, st)
+    _not_evaluated(wb.sheet("未评估项目"), report, st)
+    issues_sheet(wb.sheet("数据问题"), report, st, _header)
     documents = v.documents(report)
     if documents:
-        documents_sheet(wb.create_sheet("依据文件"), documents, st, _header)
+        documents_sheet(wb.sheet("依据文件"), documents, st, _header)
     for sec in v.sections(report):
         section_sheet(wb, sec, st, _header)
-    wb.properties.title = replace_unsafe(f"{report.ruleset.title} 整改台账")
-    wb.properties.creator = f"junheng {report.provenance.get('engine_version', '')}".strip()
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    wb.title = f"{report.ruleset.title} 整改台账"
+    wb.creator = f"junheng {report.provenance.get('engine_version', '')}".strip()
+    wb.created = _created(report.provenance.get("evaluated_at"))
+    return wb.save()
 
 
-def _summary(ws, report: Report, st) -> None:
-    ws.title = "汇总"
+# --------------------------------------------------------------------------- 汇总
+
+
+def _summary(ws: Worksheet, report: Report, st: _Styles) -> None:
     rs = report.ruleset
     prov = report.provenance
-    put(ws, 1, 1, "县域义务教育均衡发展督导评估 · 汇总").font = st["title"]
-    put(ws, 2, 1, f"规则集：{rs.title}（{rs.id}，版本 {rs.version}）")
-    put(
-        ws,
-        3,
-        1,
-        f"评估时间：{prov.get('evaluated_at', '')}　规则集 SHA-256：{prov.get('ruleset_sha256', '')}",
+    ws.append(["县域义务教育均衡发展督导评估 · 汇总"], st.title)
+    ws.append([f"规则集：{rs.title}（{rs.id}，版本 {rs.version}）"])
+    ws.append(
+        [
+            f"评估时间：{prov.get('evaluated_at', '')}　规则集 SHA-256：{prov.get('ruleset_sha256', '')}"
+        ]
     )
-    row = 5
     _header(
         ws,
-        row,
+        5,
         ("县（区）", "代码", "评估结论", "未达标项目", "未评估项目", "未达标学校（学段）"),
         st,
     )
+    failing = _overview._failing_units(report)
     for county in report.counties:
-        row += 1
-        failing = sum(
-            1 for r in v.school_status_rows(report, county.county_code) if r["passed"] is False
-        )
         values = (
             county.name or "",
             county.county_code,
             v.verdict_title(county.passed),
             len(county.failed_criteria),
             len(county.not_evaluated),
-            failing,
+            failing.get(county.county_code, 0),
         )
-        for col, val in enumerate(values, start=1):
-            put(ws, row, col, val).border = st["border"]
-        ws.cell(row=row, column=3).font = st["ok"] if county.passed else st["bad"]
-    row += 2
-    put(ws, row, 1, "未达标项目").font = st["head_font"]
-    row += 1
+        styles = [st.border] * 6
+        styles[2] = st.ok if county.passed else st.bad
+        ws.append(values, styles)
+    ws.row(ws.next_row + 1, ["未达标项目"], st.bold)
     _header(
         ws,
-        row,
+        None,
         ("县（区）代码", "项目", "类别", "学段", "实际", "要求", "说明", "依据", "责任股室"),
         st,
         widths=(14, 40, 14, 8, 12, 14, 40, 44, 14),
     )
+    cv_value = st(border=True, wrap=True, top=True, number_format="0.000")
+    value = st(border=True, wrap=True, top=True, number_format="#,##0.##")
     for county in report.counties:
         for c in county.failed_criteria:
-            row += 1
             values = (
                 county.county_code,
                 c.title,
@@ -176,20 +191,20 @@ def _summary(ws, report: Report, st) -> None:
                 c.source,
                 c.owner or v.NO_OWNER,
             )
-            for col, val in enumerate(values, start=1):
-                cell = put(ws, row, col, val)
-                cell.alignment = st["wrap"]
-                cell.border = st["border"]
+            styles = [st.cell] * 9
             if c.value is not None:
-                ws.cell(row=row, column=5).number_format = (
-                    "0.000" if c.kind in ("cv", "composite_cv") else "#,##0.##"
-                )
+                styles[4] = cv_value if c.kind in ("cv", "composite_cv") else value
+            ws.append(values, styles)
+    if rs.vetoes:
+        vetoes_table(ws, report, st, _header)
 
 
-def _matrix(ws, report: Report, st) -> None:
-    from openpyxl.utils import get_column_letter
+# --------------------------------------------------------------------------- 学校达标矩阵
 
+
+def _matrix(ws: Worksheet, report: Report, st: _Styles) -> None:
     t = report.schools
+    u = t.units
     rs = report.ruleset
     fixed = ("县（区）代码", "学校代码", "学校", "学段", "学校总体")
     headers: list[str] = list(fixed)
@@ -201,40 +216,54 @@ def _matrix(ws, report: Report, st) -> None:
         )
         unit = rs.indicators[cid].unit if cid in rs.indicators else "项"
         headers += [f"{title}（{unit}）", "标准"]
-    _header(ws, 1, headers, st)
-    ws.row_dimensions[1].height = 60
-    for col in range(1, len(headers) + 1):
-        ws.column_dimensions[get_column_letter(col)].width = 10 if col > len(fixed) else 14
-    ws.column_dimensions["C"].width = 24
-    row = 1
+    widths = [14] * len(fixed) + [10] * (len(headers) - len(fixed))
+    widths[2] = 24
+    _header(ws, 1, headers, st, widths=widths, height=60)
+    fills = {
+        1.0: st(fill=GREEN, number_format="0.00"),
+        0.0: st(fill=RED, number_format="0.00"),
+    }
+    undefined = st(fill=GREY, number_format="0.00")
+    threshold = st(number_format="0.##")
+    verdicts = {
+        1.0: ("达标", st.green),
+        0.0: ("未达标", st.red),
+    }
+    not_judged = ("无法判定", st.grey)
+    columns = [
+        (t.value[cid].tolist(), t.threshold[cid].tolist(), t.met[cid].tolist())
+        for cid in t.check_ids
+    ]
+    passed = t.passed.tolist()
+    ids, names, stages = u.ids.tolist(), u.names.tolist(), u.stage.tolist()
+    county_index = u.county_index
+    included = u.included
+    titles = [v.stage_title(s) for s in STAGES]
+    width = len(headers)
     for county in report.counties:
-        for r in v.school_status_rows(report, county.county_code):
-            row += 1
-            passed = r["passed"]
+        if county.county_code not in u.county_codes:
+            continue
+        c = u.county_codes.index(county.county_code)
+        for i in ((county_index == c) & included).nonzero()[0].tolist():
+            word, look = verdicts.get(passed[i], not_judged)
             values: list[Any] = [
                 county.county_code,
-                r["id"],
-                r["name"],
-                v.stage_title(r["stage"]),
-                "达标" if passed else ("未达标" if passed is False else "无法判定"),
+                str(ids[i]),
+                str(names[i]),
+                titles[int(stages[i])],
+                word,
             ]
-            for col, val in enumerate(values, start=1):
-                put(ws, row, col, val)
-            ws.cell(row=row, column=5).fill = (
-                st["green"] if passed else (st["red"] if passed is False else st["grey"])
-            )
-            col = len(fixed)
-            for cid in t.check_ids:
-                value, thr, met = r["checks"][cid]
-                cell = put(ws, row, col + 1, value)
-                cell.number_format = "0.00"
-                cell.fill = st["green"] if met else (st["red"] if met is False else st["grey"])
-                tcell = put(ws, row, col + 2, thr)
-                tcell.number_format = "0.##"
-                col += 2
-    ws.freeze_panes = "F2"
-    if row > 1:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{row}"
+            styles = [0, 0, 0, 0, look]
+            for value, thr, met in columns:
+                values += (value[i], thr[i])
+                styles += (fills.get(met[i], undefined), threshold)
+            ws.append(values, styles)
+    ws.freeze = "F2"
+    if ws.next_row > 2:
+        ws.auto_filter = f"A1:{column_letter(width)}{ws.next_row - 1}"
+
+
+# --------------------------------------------------------------------------- 整改台账
 
 
 def ledger_rows(report: Report) -> list[tuple[Any, ...]]:
@@ -297,31 +326,46 @@ def ledger_rows(report: Report) -> list[tuple[Any, ...]]:
     return rows
 
 
-def _ledger(ws, report: Report, st) -> None:
+def _ledger(ws: Worksheet, report: Report, st: _Styles) -> None:
     _header(
         ws,
         1,
         LEDGER_HEADERS,
         st,
         widths=(6, 6, 12, 14, 22, 6, 18, 34, 12, 16, 16, 8, 12, 40, 30, 12),
+        height=30,
     )
-    ws.row_dimensions[1].height = 30
+    base = [st.cell] * len(LEDGER_HEADERS)
+    current = st(border=True, wrap=True, top=True, number_format="#,##0.00#")
+    gap_looks: dict[str, int] = {}
     for n, values in enumerate(ledger_rows(report), start=1):
-        row = n + 1
-        for col, val in enumerate((n, *values, None, None), start=1):
-            cell = put(ws, row, col, val)
-            cell.border = st["border"]
-            cell.alignment = st["wrap"]
-        if isinstance(values[7], float):
-            ws.cell(row=row, column=9).number_format = "#,##0.00#"
-        gap, unit = values[9], values[10]
-        if gap is not None:
-            ws.cell(row=row, column=11).number_format = _unit_format(gap, unit)
-            ws.cell(row=row, column=11).font = st["bad"]
-    ws.freeze_panes = "F2"
+        styles = base
+        value, gap, unit = values[7], values[9], values[10]
+        if isinstance(value, float) or gap is not None:
+            styles = list(base)
+            if isinstance(value, float):
+                styles[8] = current
+            if gap is not None:
+                fmt = _unit_format(gap, unit)
+                look = gap_looks.get(fmt)
+                if look is None:
+                    look = gap_looks[fmt] = st(
+                        border=True,
+                        wrap=True,
+                        top=True,
+                        bold=True,
+                        color="C00000",
+                        number_format=fmt,
+                    )
+                styles[10] = look
+        ws.append((n, *values, None, None), styles)
+    ws.freeze = "F2"
 
 
-def _cvs(ws, report: Report, st) -> None:
+# --------------------------------------------------------------------------- 差异系数
+
+
+def _cvs(ws: Worksheet, report: Report, st: _Styles) -> None:
     _header(
         ws,
         1,
@@ -340,7 +384,13 @@ def _cvs(ws, report: Report, st) -> None:
         st,
         widths=(12, 6, 30, 40, 10, 12, 12, 10, 8, 8),
     )
-    row = 1
+    three = st(border=True, number_format="#,##0.000")
+    cv_looks = {
+        None: st(border=True, number_format="0.000"),
+        True: st(border=True, number_format="0.000", fill=GREEN),
+        False: st(border=True, number_format="0.000", fill=RED),
+    }
+    b = st.border
     for county in report.counties:
         for g in county.groups:
             items = [
@@ -360,11 +410,11 @@ def _cvs(ws, report: Report, st) -> None:
                         g.composite_met,
                     )
                 )
+            stage = v.stage_title(g.stage)
             for iid, title, n, mean, sd, cv, lim, met in items:
-                row += 1
                 values = (
                     county.county_code,
-                    v.stage_title(g.stage),
+                    stage,
                     iid,
                     title,
                     n,
@@ -374,19 +424,14 @@ def _cvs(ws, report: Report, st) -> None:
                     lim,
                     "达标" if met else ("未达标" if met is False else "—"),
                 )
-                for col, val in enumerate(values, start=1):
-                    put(ws, row, col, val).border = st["border"]
-                for col in (6, 7):
-                    ws.cell(row=row, column=col).number_format = "#,##0.000"
-                ws.cell(row=row, column=8).number_format = "0.000"
-                if met is not None:
-                    ws.cell(row=row, column=8).fill = st["green"] if met else st["red"]
-    ws.freeze_panes = "A2"
+                ws.append(values, (b, b, b, b, b, three, three, cv_looks[met], b, b))
+    ws.freeze = "A2"
 
 
-def _score(ws, report: Report, st) -> None:
-    from openpyxl.styles import Alignment
+# --------------------------------------------------------------------------- 评分表
 
+
+def _score(ws: Worksheet, report: Report, st: _Styles) -> None:
     _header(
         ws,
         1,
@@ -394,13 +439,15 @@ def _score(ws, report: Report, st) -> None:
         st,
         widths=(12, 24, 50, 20, 8, 8, 10, 50),
     )
-    row = 1
+    b = st.border
+    unscored = st(border=True, fill=GREY)
+    any_score = False
     for county in report.counties:
         if county.score is None:
             continue
+        any_score = True
         for r in v.score_rows(county):
             line = r["line"]
-            row += 1
             title = line.title + ("（加分项）" if line.bonus else "")
             if line.floor is not None:
                 title += f"（不低于 {v.num(line.floor)} 分）"
@@ -414,35 +461,30 @@ def _score(ws, report: Report, st) -> None:
                 v.SCORE_KIND_TITLES.get(line.kind, line.kind),
                 line.source,
             )
-            for col, val in enumerate(values, start=1):
-                put(ws, row, col, val).border = st["border"]
-            ws.cell(row=row, column=3).alignment = Alignment(indent=2 * r["depth"], wrap_text=True)
-            if line.points is None:
-                ws.cell(row=row, column=6).fill = st["grey"]
-        row += 1
+            indent = st(border=True, wrap=True, indent=2 * r["depth"])
+            ws.append(values, (b, b, indent, b, b, unscored if line.points is None else b, b, b))
         s = county.score
-        put(ws, row, 1, county.county_code)
-        put(ws, row, 3, "总分").font = st["head_font"]
-        put(ws, row, 6, s.total).font = st["head_font"]
-        if s.pass_min is not None:
-            put(ws, row, 7, f"要求 ≥ {v.num(s.pass_min)}")
+        need = f"要求 ≥ {v.num(s.pass_min)}" if s.pass_min is not None else None
+        ws.append(
+            [county.county_code, None, "总分", None, None, s.total, need],
+            [0, 0, st.bold, 0, 0, st.bold, 0],
+        )
         reading = v.score_reading(county)
         if reading:
-            row += 1
-            put(ws, row, 1, county.county_code)
-            put(ws, row, 3, reading).alignment = st["wrap"]
-    if row == 1:
-        put(ws, 2, 1, "本规则集没有评分表")
+            ws.append([county.county_code, None, reading], [0, 0, st.wrap])
+    if not any_score:
+        ws.append(["本规则集没有评分表"])
 
 
-def _not_evaluated(ws, report: Report, st) -> None:
+# --------------------------------------------------------------------------- the rest
+
+
+def _not_evaluated(ws: Worksheet, report: Report, st: _Styles) -> None:
     _header(
         ws, 1, ("县（区）代码", "项目", "类别", "原因", "依据"), st, widths=(12, 44, 16, 44, 44)
     )
-    row = 1
     for county in report.counties:
         for c in county.not_evaluated:
-            row += 1
             values = (
                 county.county_code,
                 c.title,
@@ -450,5 +492,4 @@ def _not_evaluated(ws, report: Report, st) -> None:
                 c.detail,
                 c.source,
             )
-            for col, val in enumerate(values, start=1):
-                put(ws, row, col, val).alignment = st["wrap"]
+            ws.append(values, st.wrap)

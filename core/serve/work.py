@@ -25,7 +25,6 @@ import asyncio
 import contextlib
 import math
 import tempfile
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -69,9 +68,6 @@ class Service:
         self.admitted = 0
         self.running = 0
         self._seconds: deque[float] = deque(maxlen=32)
-        # matplotlib's rcParams and the warnings filters are process-wide: HTML reports
-        # (charts) are drawn one at a time
-        self._render_lock = threading.Lock()
 
     # -- the queue ------------------------------------------------------------------------
 
@@ -203,11 +199,7 @@ class Service:
         """The report in ``fmt``: the bytes ``junheng evaluate --format FMT`` writes."""
         report = self.report(request)
         writer = writers_of(report)[fmt]
-        if fmt == "html":
-            with self._render_lock:
-                data = render(report, fmt)
-        else:
-            data = render(report, fmt)
+        data = render(report, fmt)  # every writer is free of process-wide state
         return Rendered(data, writer.media_type, writer.extension, bool(report.passed))
 
     def explain(self, request: DataRequest) -> dict[str, Any]:
