@@ -248,8 +248,9 @@ class Service:
             ) from None
 
     def formats(self) -> dict[str, Any]:
-        """The engine's report formats (format → Writer)."""
-        return dict(self.engine.registry.writers)
+        """The engine's report formats (format → Writer); a folder format (``parquet``) is
+        written to disk only, never served."""
+        return {k: w for k, w in self.engine.registry.writers.items() if w.files is None}
 
 
 def _unknown(code: str, field: str, detail: str, found: Any, expected: Any = None) -> DataIssue:
