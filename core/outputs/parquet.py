@@ -48,7 +48,7 @@ def files(report: Report) -> Mapping[str, bytes]:
             }
         )
         buffer = io.BytesIO()
-        pq.write_table(table.replace_schema_metadata(meta), buffer, compression="zstd")
+        pq.write_table(table.replace_schema_metadata(meta), buffer, compression="snappy")
         out[name] = buffer.getvalue()
     return out
 

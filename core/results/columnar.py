@@ -58,10 +58,10 @@ def schools_arrow(table: SchoolTable, *, included_only: bool = True) -> Any:
     idx = np.nonzero(u.included)[0] if included_only else np.arange(u.size)
     codes = pa.array(list(u.county_codes), type=pa.string())
     columns: dict[str, Any] = {
-        "id": pa.array(u.ids[idx].tolist(), type=pa.string()),
-        "name": pa.array(u.names[idx].tolist(), type=pa.string()),
+        "id": pa.array(u.ids[idx], type=pa.string()),
+        "name": pa.array(u.names[idx], type=pa.string()),
         "county_code": codes.take(pa.array(u.county_index[idx])),
-        "school_type": pa.array(u.school_types[idx].tolist(), type=pa.string()),
+        "school_type": pa.array(u.school_types[idx], type=pa.string()),
         "stage": pa.array(list(STAGES), type=pa.string()).take(
             pa.array(u.stage[idx].astype(np.int64))
         ),
@@ -87,9 +87,12 @@ def counties_arrow(report: Report) -> Any:
     pa = _pa()
     counties = report.counties
     order: dict[str, None] = {}
+    keys: dict[tuple[str, str | None], str] = {}
     for county in counties:
         for c in county.criteria:
-            order.setdefault(_key(c), None)
+            if (c.id, c.stage) not in keys:
+                keys[c.id, c.stage] = _key(c)
+                order.setdefault(keys[c.id, c.stage], None)
     columns: dict[str, Any] = {
         "county_code": pa.array([c.county_code for c in counties], type=pa.string()),
         "name": pa.array([c.name for c in counties], type=pa.string()),
@@ -104,18 +107,22 @@ def counties_arrow(report: Report) -> Any:
             type=pa.list_(pa.string()),
         ),
     }
-    by_county = [{_key(k): k for k in c.criteria} for c in counties]
-    for key in order:
-        got = [found.get(key) for found in by_county]
-        columns[f"{key}.status"] = pa.array(
-            [None if k is None else k.status for k in got], type=pa.string()
-        )
-        columns[f"{key}.value"] = pa.array(
-            [None if k is None else _number(k.value) for k in got], type=pa.float64()
-        )
-        columns[f"{key}.limit"] = pa.array(
-            [None if k is None else _number(k.limit) for k in got], type=pa.float64()
-        )
+    # one pass over the criteria objects: (column prefix → status, value, limit lists)
+    position = {key: k for k, key in enumerate(order)}
+    width = len(order)
+    status: list[list[Any]] = [[None] * len(counties) for _ in range(width)]
+    value: list[list[Any]] = [[None] * len(counties) for _ in range(width)]
+    limit: list[list[Any]] = [[None] * len(counties) for _ in range(width)]
+    for row, county in enumerate(counties):
+        for c in county.criteria:
+            k = position[keys[c.id, c.stage]]
+            status[k][row] = c.status
+            value[k][row] = c.value
+            limit[k][row] = c.limit
+    for key, k in position.items():
+        columns[f"{key}.status"] = pa.array(status[k], type=pa.string())
+        columns[f"{key}.value"] = _numbers(pa, value[k])
+        columns[f"{key}.limit"] = _numbers(pa, limit[k])
     return pa.table(columns)
 
 
@@ -127,14 +134,21 @@ def _key(criterion: Any) -> str:
     return criterion.id
 
 
-def _number(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
+def _numbers(pa: Any, values: list[Any]) -> Any:
+    """A float column from criterion values (None, NaN and anything not a number: null)."""
     try:
-        number = float(value)
+        return _floats(pa, np.array([np.nan if v is None else v for v in values], dtype=float))
     except (TypeError, ValueError):
-        return None
-    return None if number != number else number
+        return _floats(pa, np.array([_number(v) for v in values], dtype=float))
+
+
+def _number(value: Any) -> float:
+    if value is None or isinstance(value, bool):
+        return np.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return np.nan
 
 
 def frame(table: Any, library: str) -> Any:

@@ -165,7 +165,8 @@ def _validate(
         else:
             records = schools
             pulled = columns if columns is not None else RecordColumns(schools)
-        pulled.values(head_keys(required_fields or ()))  # every key the rules read, in one pass
+        if not isinstance(pulled, TableColumns):  # a table's columns are read as asked for
+            pulled.values(head_keys(required_fields or ()))  # every key the rules read, one pass
         issues += cross_record_issues(records, pulled, counties, school_where)
         issues += school_text_issues(records, pulled, school_where)
         issues += county_text_issues(counties, county_where)

@@ -155,38 +155,47 @@ def _bounds(values: np.ndarray, prop: Mapping[str, Any]) -> np.ndarray:
 def _not_in(col: Any, prop: Mapping[str, Any]) -> np.ndarray:
     """Values outside ``enum`` / ``const``, compared as JSON compares them (a true is not 1)."""
     pa = pyarrow()
+    import pyarrow.compute as pc
+
     allowed = list(prop["enum"]) if "enum" in prop else [prop["const"]]
     bad = np.zeros(len(col), dtype=bool)
     if "enum" in prop and "const" in prop:
         bad |= _not_in(col, {"const": prop["const"]})
-    values = col.to_pylist()
     is_bool = pa.types.is_boolean(col.type)
-    keep = {
+    is_text = pa.types.is_string(col.type)
+    keep = [
         v
         for v in allowed
-        if isinstance(v, (str, int, float)) and (isinstance(v, bool) == is_bool)
-    }
-    distinct = set(values) - {None}
-    outside = {v for v in distinct if v not in keep}
-    if outside:
-        bad |= np.fromiter((v in outside for v in values), bool, len(values))
-    return bad
+        if (isinstance(v, bool) == is_bool)
+        and (isinstance(v, str) if is_text else isinstance(v, (int, float)))
+    ]
+    if not keep:
+        return ~np.zeros(len(col), dtype=bool)
+    inside = pc.is_in(col, value_set=pa.array(keep, type=col.type if not is_bool else pa.bool_()))
+    return bad | ~inside.fill_null(True).to_numpy(zero_copy_only=False)
 
 
 def _text_bad(col: Any, prop: Mapping[str, Any]) -> np.ndarray:
-    """Pattern and length, judged once per distinct text (Python's ``re``, code points)."""
-    pattern = prop.get("pattern")
-    regex = re.compile(pattern) if isinstance(pattern, str) else None
+    """Pattern and length as jsonschema judges them: lengths in code points (Arrow's
+    ``utf8_length``), a pattern with Python's ``re`` once per distinct text."""
+    pa = pyarrow()
+    import pyarrow.compute as pc
+
+    n = len(col)
+    bad = np.zeros(n, dtype=bool)
     low, high = prop.get("minLength"), prop.get("maxLength")
-    values = col.to_pylist()
-    wrong = set()
-    for text in set(values) - {None}:
-        if (
-            (regex is not None and regex.search(text) is None)
-            or (isinstance(low, int) and len(text) < low)
-            or (isinstance(high, int) and len(text) > high)
-        ):
-            wrong.add(text)
-    if not wrong:
-        return np.zeros(len(values), dtype=bool)
-    return np.fromiter((v in wrong for v in values), bool, len(values))
+    if isinstance(low, int) or isinstance(high, int):
+        length = pc.utf8_length(col).fill_null(0).to_numpy(zero_copy_only=False)
+        if isinstance(low, int):
+            bad |= length < low
+        if isinstance(high, int):
+            bad |= length > high
+    pattern = prop.get("pattern")
+    if isinstance(pattern, str):
+        regex = re.compile(pattern)
+        distinct = pc.unique(col).to_pylist()
+        wrong = [t for t in distinct if t is not None and regex.search(t) is None]
+        if wrong:
+            hit = pc.is_in(col, value_set=pa.array(wrong, type=pa.string()))
+            bad |= hit.fill_null(False).to_numpy(zero_copy_only=False)
+    return bad
