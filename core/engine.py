@@ -379,6 +379,21 @@ class Engine:
                 raise
             raise InputError(errors) from None
 
+    def plan(
+        self,
+        ruleset_id: str,
+        schools: Inputs | Sequence[Mapping[str, Any]] | str,
+        county: Any = None,
+        *,
+        costs: Any = None,
+        budget: float | None = None,
+    ) -> Any:
+        """The least-cost additions that make every county's schools and CVs pass
+        (:func:`junheng.plan.plan`, which this delegates to; docs/plan.md)."""
+        from .plan import plan  # imported when used: the planner is not needed to evaluate
+
+        return plan(self, ruleset_id, schools, county, costs=costs, budget=budget)
+
     def _missing_fields(self, inputs: Inputs, rs: Ruleset) -> list[DataIssue]:
         """Warnings for fields this ruleset needs that the loaded schools lack."""
         read = inputs.school_read

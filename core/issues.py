@@ -40,6 +40,9 @@ Codes in use (stable; extend, do not rename):
 ``hidden_rows``       XLSX rows hidden in Excel hold data, read like the others (warning)
 ``text.unsafe``       a control character or lone surrogate no report can carry
 ``text.whitespace``   an identifier with spaces before or after it
+``costs``             a costs file of ``junheng plan`` that cannot be used (located by key)
+``plan_data``         a school whose values no addition can make decidable (no students,
+                      a missing field): no plan is possible
 """
 
 from __future__ import annotations

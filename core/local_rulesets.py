@@ -35,7 +35,20 @@ RULE_TABLES = (
     ("vetoes", "一票否决"),
 )
 #: keys that describe a rule rather than judge by it
-_META = {"title", "source", "note", "owner", "unverified", "category", "_origin", "_origins"}
+_META = {
+    "title",
+    "source",
+    "cite",
+    "clause",
+    "cv_cite",
+    "cv_clause",
+    "note",
+    "owner",
+    "unverified",
+    "category",
+    "_origin",
+    "_origins",
+}
 
 
 @attrs.frozen
@@ -67,11 +80,24 @@ def todo_items(base: Ruleset) -> list[Todo]:
                     rule_id=rid,
                     title=str(rule.get("title", rid)),
                     values={k: v for k, v in rule.items() if k not in _META},
-                    source=str(rule.get("source", "")),
+                    source=_shown_source(base, table, rid) or str(rule.get("source", "")),
                     note=str(rule.get("note", "")),
                     why="缺少数值" if missing else "待核实",
                 )
             )
+    prep = raw.get("preparation") or {}
+    if prep.get("unverified"):  # the calculation scope is the ruleset's assumption
+        out.append(
+            Todo(
+                table="preparation",
+                rule_id="",
+                title="计算范围（教学点、特殊教育学校、小规模学校是否参加）",
+                values={k: v for k, v in prep.items() if k not in _META},
+                source=str(prep.get("source", "")),
+                note=str(prep.get("note", "")),
+                why="待核实",
+            )
+        )
     for node in (raw.get("score") or {}).get("nodes", []):
         if node.get("unverified"):
             out.append(
@@ -86,6 +112,21 @@ def todo_items(base: Ruleset) -> list[Todo]:
                 )
             )
     return out
+
+
+def _shown_source(base: Ruleset, table: str, rule_id: str) -> str:
+    """The rule's citation as reports show it (a cited document resolved to its name)."""
+    rules = {
+        "parameters": base.parameter_meta,
+        "indicators": base.indicators,
+        "school_rules": base.school_rules,
+        "county_items": base.county_items,
+        "multi_year": base.multi_year,
+        "vetoes": base.vetoes,
+    }[table]
+    rule = rules.get(rule_id)
+    meta = rule if table == "parameters" else getattr(rule, "meta", None)
+    return str(getattr(meta, "source", "") or "")
 
 
 def starter_toml(new_id: str, base: Ruleset, file_name: str | None = None) -> str:
@@ -134,6 +175,8 @@ def _todo_block(todo: Todo) -> list[str]:
     values["unverified"] = False
     if todo.table == "score.nodes":
         body = tomli_w.dumps({"score": {"nodes": [values]}})
+    elif todo.table == "preparation":
+        body = tomli_w.dumps({"preparation": values})
     elif todo.table == "parameters":
         values.setdefault("value", 0)
         body = tomli_w.dumps({todo.table: {todo.rule_id: values}})

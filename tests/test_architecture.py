@@ -32,8 +32,21 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("defaults",),
     ("discovery", "sections", "preparation", "sampling", "contributions"),
     ("inputs",),
+    # plan: below the engine on purpose — it is handed the engine and calls only its public
+    # methods (ruleset, load, evaluate, validate, registry), never imports it; so
+    # Engine.plan can delegate to it with an ordinary downward import
+    ("plan",),
     ("engine",),
-    ("summary", "template", "county_template", "local_rulesets", "testing", "pytest_plugin"),
+    # the front-ends over the engine; compare reads report documents (JSON) only
+    (
+        "summary",
+        "template",
+        "county_template",
+        "local_rulesets",
+        "testing",
+        "pytest_plugin",
+        "compare",
+    ),
     ("cli", "__main__", "serve"),
 )
 LAYER = {name: k for k, names in enumerate(LAYERS) for name in names}

@@ -111,11 +111,14 @@ def test_the_contract_is_in_the_repository_and_linked():
     readme = README.read_text("utf-8")
     for page in ("docs/python-api.md", "docs/plugins.md"):
         assert page in readme
-    for page in ("CONTRACT.md", "cli.md", "python-api.md", "plugins.md", "data.md"):
+    for page in ("CONTRACT.md", "cli.md", "python-api.md", "plugins.md", "data.md", "plan.md"):
         assert f"({page})" in _text("README.md")
 
 
-BLOCKS = re.findall(r"```python\n(.*?)```", _text("python-api.md"), re.S)
+BLOCKS = [
+    *re.findall(r"```python\n(.*?)```", _text("python-api.md"), re.S),
+    *re.findall(r"```python\n(.*?)```", _text("plan.md"), re.S),
+]
 
 
 @pytest.mark.parametrize("code", BLOCKS, ids=[f"block{k}" for k in range(len(BLOCKS))])

@@ -69,9 +69,15 @@ def test_example_ruleset_overrides_only_what_differs(example_plugin):
     example = engine.ruleset("example.quality")
     national = engine.ruleset("national.quality.2017")
     assert example.extends == "national.quality.2017"
-    assert example.unverified_count() == 0
+    # nothing of its own is unverified: only what it inherits (national's scope assumption)
+    assert example.unverified_count() == national.unverified_count()
     equipment = example.indicators["equipment_value_per_student"]
-    assert "示例省教育厅〔2099〕1号（虚构示例）" in equipment.meta.source
+    # cited by key and clause, shown with the document's issuer, title and number
+    assert equipment.meta.document == "example_2099_1"
+    assert equipment.meta.source.startswith("示例省教育厅《示例省县域义务教育优质均衡发展督导")
+    assert "（示例省教育厅〔2099〕1号）第三条：" in equipment.meta.source
+    # the CV limit is still the national one, cited to the inherited national document
+    assert equipment.cv_document == "moe_2017_6" and "教督〔2017〕6号" in equipment.cv_source
     # rule tables: the national ones, minus the removed rule, plus the added veto
     assert set(example.indicators) == set(national.indicators)
     assert set(example.school_rules) == set(national.school_rules)

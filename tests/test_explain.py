@@ -38,7 +38,10 @@ def test_school_chain_substitutes_the_numbers(run_cli, files):
     assert "双河乡中学（360199-024）· 初中 · 在校生 420 人" in out and "结论：未达标" in out
     assert "teachers_above_degree / students * 100 = 19 / 420 × 100 = 4.524 ≥ 5.3 ✗" in out
     assert "差距：缺 4 人（需 22.26，现有 19）" in out
-    assert "依据：教督〔2017〕6号 资源配置（一）：小学、初中分别达到4.2人以上、5.3人以上" in out
+    assert (
+        "依据：教育部《县域义务教育优质均衡发展督导评估办法》（教督〔2017〕6号）"
+        "资源配置（一）：小学、初中分别达到4.2人以上、5.3人以上"
+    ) in out
     assert "达标 5 项 / 7 项" in out and "为要求的 71.4%" in out
     assert "27,900 >= 0.05 × 493,100 → 成立 ✓" in out
 

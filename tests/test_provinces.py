@@ -7,14 +7,32 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 
 import openpyxl
 import pytest
 
+import junheng
+from junheng import hookimpl
 from junheng.outputs import render
 from junheng.testing import load_case
 
 CASE = "tests/cases/gansu.basic/growth_missed_2021_2023.toml"
+CASES = Path(__file__).parent / "cases"
+
+
+class _Files:
+    """A plugin contributing ruleset files (a local overlay of a built-in ruleset)."""
+
+    def __init__(self, *files):
+        self.__name__ = "test-files"
+        self.files = files
+
+    @hookimpl
+    def junheng_rulesets(self):
+        return list(self.files)
+
+
 MISSED = "2021年、2023年：教育财政拨款增长不高于财政经常性收入增长"
 
 
@@ -116,3 +134,43 @@ def test_jiangxi_reports_the_tasks_of_each_office(engine):
     assert "各股室整改任务" in book.sheetnames
     national = engine.evaluate("national.quality.2017", schools, county)
     assert national.sections == ()
+
+
+def _chongqing(engine, sample, scores, overlay=None):
+    schools, county = sample
+    county = {**county, "scores": scores}
+    if overlay is None:
+        return engine.evaluate("chongqing.qualified", schools, county)
+    return overlay.evaluate("test.chongqing.bonus-not-counted", schools, county)
+
+
+def test_every_report_states_how_chongqing_reads_its_bonus(engine, sample):
+    """source 003 does not say whether the 5 bonus points count toward the 85: the ruleset
+    states its reading and every report shows it with the points judged."""
+    scores = {"safeguards": 50, "disparity": 27, "public_evaluation": 6, "bonus": 3}
+    report = _chongqing(engine, sample, scores)
+    doc = json.loads(render(report, "json"))
+    score = doc["counties"][0]["score"]
+    assert score["bonus_counts_toward_pass"] is True and score["bonus_points"] == 3
+    assert "原文未说明奖励加分是否计入85分" in score["note"]
+    crit = {c["id"]: c for c in doc["counties"][0]["criteria"]}
+    assert crit["score.total"]["value"] == 86 and crit["score.total"]["status"] == "met"
+    assert "含奖励加分 3，计入认定分数线" in crit["score.total"]["detail"]
+    for fmt in ("html", "md"):
+        text = render(report, fmt).decode("utf-8")
+        assert "奖励加分计入认定分数线" in text, fmt
+    book = openpyxl.load_workbook(io.BytesIO(render(report, "xlsx")))
+    cells = [c for row in book["评分表"].iter_rows(values_only=True) for c in row if c]
+    assert any("奖励加分计入认定分数线" in str(c) for c in cells)
+
+
+def test_the_other_bonus_reading_judges_the_points_without_the_bonus(engine, sample):
+    overlay = junheng.Engine(plugins=[_Files(CASES / "_rulesets" / "bonus_not_counted.toml")])
+    scores = {"safeguards": 50, "disparity": 27, "public_evaluation": 6, "bonus": 3}
+    report = _chongqing(engine, sample, scores, overlay)
+    c = report.counties[0]
+    total = next(x for x in c.criteria if x.id == "score.total")
+    assert (c.score.total, total.value, total.status) == (86, 83, "failed")
+    assert "奖励加分不计入认定分数线" in total.detail
+    html = render(report, "html").decode("utf-8")
+    assert "奖励加分不计入认定分数线：按不含奖励加分的 83 分与 85 分比较" in html

@@ -97,7 +97,7 @@ def test_terminal_summary_is_compact(engine, sample):
         return out.file.getvalue()
 
     no_county = text(engine.evaluate("national.quality.2017", sample[0]))
-    assert "未评估 30 项（未提供县级数据）" in no_county and "详见报告 not_evaluated" in no_county
+    assert "未评估 31 项（未提供县级数据）" in no_county and "详见报告 not_evaluated" in no_county
     assert len(no_county.splitlines()) < 50
     # many counties: one row per county
     schools = []

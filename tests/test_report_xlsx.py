@@ -16,7 +16,16 @@ from junheng import hookimpl
 from junheng.outputs import render
 
 SAMPLE = resources.files("junheng.sample")
-SHEETS = ["汇总", "学校达标矩阵", "整改台账", "差异系数", "评分表", "未评估项目", "数据问题"]
+SHEETS = [
+    "汇总",
+    "学校达标矩阵",
+    "整改台账",
+    "差异系数",
+    "评分表",
+    "未评估项目",
+    "数据问题",
+    "依据文件",
+]
 OWNER_RULESET = textwrap.dedent(
     """
     id = "test.owner"

@@ -161,9 +161,19 @@ def test_templates_are_the_cli_templates(client, folder):
     _cli(folder, "template", "--ruleset", RULESET, "--format", "xlsx", "-o", "t.xlsx")
     assert _cells(response.content) == _cells((folder / "t.xlsx").read_bytes())
 
-    doc = _problem(client.get(f"/v1/templates/{RULESET}", params={"kind": "county"}), 501)
-    assert "尚未实现" in doc["detail"]
+    # the county template with its score sheet: the CLI's, byte for byte
+    for rid in (RULESET, "chongqing.qualified"):
+        response = client.get(
+            f"/v1/templates/{rid}", params={"kind": "county", "format": "csv", "year": 2025}
+        )
+        assert response.status_code == 200
+        _cli(folder, "template", "--county", "--ruleset", rid, "--year", "2025", "-o", "c.csv")
+        assert response.content == (folder / "c.csv").read_bytes()
+        disposition = response.headers["content-disposition"]
+        assert unquote(disposition.split("filename*=UTF-8''")[1]) == f"县域数据采集表-{rid}.csv"
+    assert "scores.disparity" in response.content.decode("utf-8-sig")
     _problem(client.get(f"/v1/templates/{RULESET}", params={"format": "pdf"}), 400)
+    _problem(client.get(f"/v1/templates/{RULESET}", params={"kind": "county", "year": "19x"}), 400)
 
 
 def _cells(data: bytes) -> dict:
@@ -573,11 +583,35 @@ def test_explain_a_school_and_a_county_as_the_cli(client, folder, sample_records
     assert response.status_code == 200 and response.json()["passed"] is False
 
 
-def test_plan_has_its_place_until_the_planner_lands(client):
-    assert (
-        "尚未实现"
-        in _problem(client.post("/v1/plan", content=b"{}", headers=JSON_HEADERS), 501)["detail"]
+def test_plan_is_the_cli_plan(client, folder, sample_records):
+    schools, county = sample_records
+    body = json.dumps({"ruleset": RULESET, "schools": schools, "county": county}).encode()
+    response = client.post("/v1/plan", content=body, headers=JSON_HEADERS)
+    assert response.status_code == 200, response.text
+    assert response.headers["x-junheng-passed"] == "true"  # every school criterion after it
+    got = response.json()
+    done = _cli(
+        folder,
+        "plan",
+        "schools.json",
+        "--county",
+        "county.json",
+        "--ruleset",
+        RULESET,
+        "-o",
+        "plan.json",
     )
+    assert done.returncode == 0, done.stderr
+    want = json.loads((folder / "plan.json").read_text("utf-8"))
+    assert got["counties"] == want["counties"]
+    xlsx = client.post("/v1/plan", params={"format": "xlsx"}, content=body, headers=JSON_HEADERS)
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert "整改方案" in openpyxl.load_workbook(io.BytesIO(xlsx.content)).sheetnames
+    _problem(
+        client.post("/v1/plan", params={"format": "pdf"}, content=body, headers=JSON_HEADERS), 400
+    )
+    bad = json.dumps({"ruleset": RULESET, "schools": [{"id": "x"}]}).encode()
+    assert _problem(client.post("/v1/plan", content=bad, headers=JSON_HEADERS), 422)["issues"]
 
 
 def test_60_mb_body_is_413_before_it_is_parsed(client, server):

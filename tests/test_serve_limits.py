@@ -118,8 +118,25 @@ def test_a_full_queue_and_the_time_limit_answer_503_with_retry_after(tmp_path, b
     assert "Traceback" not in server.output()
 
 
+@pytest.fixture(scope="module")
+def slow_body(engine):
+    """A county of 45 × 40 schools: an HTML report that takes a while on any machine, so
+    the request is surely in flight when SIGTERM is sent (the sample alone can finish
+    between two looks at /healthz, which with 2 workers may ask the idle one)."""
+    schools, county = engine.sample()
+    many = []
+    for k in range(40):
+        for school in schools:
+            copy = json.loads(json.dumps(school))
+            copy["id"] = f"{school['id']}-{k}"
+            if copy.get("central_school_id"):
+                copy["central_school_id"] = f"{copy['central_school_id']}-{k}"
+            many.append(copy)
+    return json.dumps({"ruleset": RULESET, "schools": many, "county": county}).encode()
+
+
 @pytest.mark.parametrize("workers", [1, 2])
-def test_sigterm_lets_the_request_in_flight_finish(tmp_path, body, workers):
+def test_sigterm_lets_the_request_in_flight_finish(tmp_path, slow_body, workers):
     server = start(tmp_path, "--workers", str(workers))
     answer: dict = {}
 
@@ -127,9 +144,9 @@ def test_sigterm_lets_the_request_in_flight_finish(tmp_path, body, workers):
         answer["response"] = httpx.post(
             server.url + "/v1/evaluate",
             params={"format": "html"},
-            content=body,
+            content=slow_body,
             headers=JSON,
-            timeout=60,
+            timeout=120,
         )
 
     thread = threading.Thread(target=html)
@@ -143,7 +160,7 @@ def test_sigterm_lets_the_request_in_flight_finish(tmp_path, body, workers):
         assert "response" not in answer, "the request finished before SIGTERM could be sent"
         assert server.stop() == 0, server.output()
     finally:
-        thread.join(60)
+        thread.join(120)
     response = answer["response"]
     assert response.status_code == 200 and b"</html>" in response.content
     with pytest.raises(httpx.ConnectError):

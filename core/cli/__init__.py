@@ -53,6 +53,8 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "evaluation",
     "rulesets",
     "explain",
+    "plan",
+    "compare",
     "plugins",
     "serve",
 )

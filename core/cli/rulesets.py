@@ -26,9 +26,10 @@ from junheng.cli._common import (
     output_error,
     output_path,
 )
+from junheng.cli._ruleset_text import print_ruleset_notes
 from junheng.cli.evaluation import _engine, _ruleset
 from junheng.local_rulesets import ruleset_changes, starter_toml, todo_items
-from junheng.ruleset import RulesetError, read_toml
+from junheng.ruleset import STAGE_TITLES, RulesetError, read_toml
 
 ID_PATTERN_HINT = "小写字母开头，可含小写字母、数字、点、横线和下划线，如 my.province"
 
@@ -148,6 +149,9 @@ def _cmd_rulesets_show(args: argparse.Namespace) -> int:
 
     def origin(meta) -> str:
         flag = " [yellow]（待核实）[/]" if meta.unverified else ""
+        if meta.unverified_stages:  # only some stages' numbers lack a source
+            stages = "、".join(STAGE_TITLES.get(s, s) for s in meta.unverified_stages)
+            flag = f" [yellow]（{stages}数值待核实）[/]"
         where = ""
         if args.resolved:
             by_file: dict[str, list[str]] = {}
@@ -215,6 +219,7 @@ def _cmd_rulesets_show(args: argparse.Namespace) -> int:
             req = f"{n.points:g} 分" + (f"，不低于 {n.floor:g}" if n.floor is not None else "")
             table.add_row("评分", *_plain(n.meta.id, n.meta.title, text, req), origin(n.meta))
     console.print(table)
+    print_ruleset_notes(rs, console)
     return EXIT_OK
 
 

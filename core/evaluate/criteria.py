@@ -18,7 +18,7 @@ import attrs
 import numpy as np
 
 from ..domain import STAGE_TITLES, STAGES
-from ..formula import at_least, at_most
+from ..formula import at_most
 from ..results import (
     CountyResult,
     CountyTable,
@@ -26,15 +26,13 @@ from ..results import (
     GroupResult,
     IndicatorStat,
     SchoolTable,
-    ScoreLine,
-    ScoreResult,
-    as_bool,
     as_float,
     json_floats,
 )
 from ..ruleset import Ruleset
 from ..units import Units
 from . import sentences
+from .score import score_result
 
 __all__ = ["county_results"]
 
@@ -54,6 +52,7 @@ def county_results(
     present = (groups["counts"].reshape(n_c, 2) > 0).tolist()
     # the loop below reads one element at a time: Python lists, not numpy scalars
     school_counts = {k: v.tolist() for k, v in _school_counts(units, table.passed).items()}
+    school_counts["unverified"] = _unverified_units(rs, units).tolist()
     groups = _as_lists(rs, groups)
     cv_specs = _cv_specs(rs, groups)
     env = values.env
@@ -104,6 +103,8 @@ def county_results(
                     unverified=rule.meta.unverified,
                     evidence=sentences.year_evidence(years[rid]),
                     years=years[rid],
+                    document=rule.meta.document,
+                    clause=rule.meta.clause,
                 )
             )
         for rid, item in rs.county_items.items():
@@ -134,6 +135,8 @@ def county_results(
                     category=item.category or None,
                     unverified=item.meta.unverified,
                     evidence=evidence,
+                    document=item.meta.document,
+                    clause=item.meta.clause,
                 )
             crit.append(shared)
         for rid in rs.vetoes:
@@ -144,7 +147,7 @@ def county_results(
             crit.append(attrs.evolve(shared, evidence=evidence) if evidence else shared)
         score_res = None
         if score_pts is not None:
-            score_res, score_crit = _score_result(rs, score_pts, c)
+            score_res, score_crit = score_result(rs, score_pts, c)
             crit += score_crit
         results.append(
             CountyResult(
@@ -192,6 +195,8 @@ def _veto_criteria(veto: Any) -> dict[tuple[str, bool], Criterion]:
             detail=sentences.veto_detail(veto, status, has_record),
             owner=veto.meta.owner,
             unverified=veto.meta.unverified,
+            document=veto.meta.document,
+            clause=veto.meta.clause,
         )
         for status in ("failed", "met", "not_evaluated")
         for has_record in (True, False)
@@ -273,6 +278,25 @@ def _school_counts(units: Units, passed: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
+def _unverified_units(rs: Ruleset, units: Units) -> np.ndarray:
+    """Per county: included units judged by a rule of the school verdict whose number no
+    source gives for the unit's stage (the ``schools`` criterion says so)."""
+    n_c = len(units.county_codes)
+    stages = [s for s in STAGES if _verdict_unverified(rs, s)]
+    if not stages:
+        return np.zeros(n_c, dtype=int)
+    mask = units.included & np.isin(units.stage, [STAGES.index(s) for s in stages])
+    return np.bincount(units.county_index, weights=mask.astype(float), minlength=n_c).astype(int)
+
+
+def _verdict_unverified(rs: Ruleset, stage: str) -> bool:
+    for rid in rs.school_verdict:
+        rule = rs.indicators.get(rid) or rs.school_rules.get(rid)
+        if rule is not None and rule.meta.unverified_for(stage):
+            return True
+    return False
+
+
 def _schools_criterion(rs: Ruleset, counts: Mapping[str, Any], c: int) -> Criterion:
     n, n_fail, n_undef = (int(counts[k][c]) for k in ("n", "failed", "undefined"))
     m = 0.0 if n_fail else (NAN if n_undef or n == 0 else 1.0)
@@ -287,6 +311,9 @@ def _schools_criterion(rs: Ruleset, counts: Mapping[str, Any], c: int) -> Criter
         limit=0.0,
         unit="所",
         detail=sentences.schools_detail(n, n_fail, n_undef),
+        unverified=bool(counts["unverified"][c]),
+        document=verdict.get("cite"),
+        clause=verdict.get("clause"),
     )
 
 
@@ -304,6 +331,8 @@ class _CvSpec:
     unverified: bool
     stats: _StatLists | None  # the indicator's; None for the composite CV
     words: str  # 差异系数 / 综合差异系数
+    document: str | None = None
+    clause: str | None = None
 
 
 def _cv_specs(rs: Ruleset, groups: Mapping[str, Any]) -> list[_CvSpec]:
@@ -323,9 +352,11 @@ def _cv_specs(rs: Ruleset, groups: Mapping[str, Any]) -> list[_CvSpec]:
                     source=ind.cv_source or ind.meta.source,
                     limit=lim,
                     owner=ind.meta.owner,
-                    unverified=ind.meta.unverified,
+                    unverified=ind.meta.unverified_for(stage),
                     stats=groups["stats"][i],
                     words="差异系数",
+                    document=ind.cv_document if ind.cv_source else ind.meta.document,
+                    clause=ind.cv_clause if ind.cv_source else ind.meta.clause,
                 )
             )
         if rs.composite_cv and rs.composite_cv.limit.get(stage) is not None:
@@ -342,6 +373,8 @@ def _cv_specs(rs: Ruleset, groups: Mapping[str, Any]) -> list[_CvSpec]:
                     unverified=meta.unverified,
                     stats=None,
                     words="综合差异系数",
+                    document=meta.document,
+                    clause=meta.clause,
                 )
             )
     return out
@@ -378,6 +411,8 @@ def _cv_criteria(specs: list[_CvSpec], groups, c: int, present) -> list[Criterio
                 ),
                 owner=spec.owner,
                 unverified=spec.unverified,
+                document=spec.document,
+                clause=spec.clause,
             )
         )
     return out
@@ -418,77 +453,3 @@ def _group_results(rs: Ruleset, groups, c: int, present) -> list[GroupResult]:
             )
         )
     return out
-
-
-def _score_result(rs: Ruleset, pts: Mapping[str, list[float]], c: int):
-    sc = rs.score
-    roots = [n for n in sc.nodes if n.parent is None]
-    base = sum(pts[n.meta.id][c] for n in roots if not n.bonus)
-    # a bonus item without a score adds nothing: it can only raise a total, so treating
-    # it as 0 never lets a county pass on missing data
-    bonus = sum(float(np.nan_to_num(pts[n.meta.id][c])) for n in roots if n.bonus)
-    bonus = min(bonus, sc.bonus_max)
-    total = base + bonus if roots else NAN
-    known = sum(float(np.nan_to_num(pts[n.meta.id][c])) for n in sc.nodes if n.kind != "sum")
-    lines = tuple(
-        ScoreLine(
-            id=n.meta.id,
-            title=n.meta.title,
-            parent=n.parent,
-            max_points=n.points,
-            points=as_float(pts[n.meta.id][c]),
-            bonus=n.bonus,
-            floor=n.floor,
-            source=n.meta.source,
-            kind=n.kind,
-        )
-        for n in sc.nodes
-    )
-    crit = []
-    passed = None
-    if sc.pass_min is not None:
-        m = NAN if math.isnan(total) else float(at_least(total, sc.pass_min))
-        passed = as_bool(m)
-        missing = [n.meta.id for n in sc.nodes if n.kind != "sum" and math.isnan(pts[n.meta.id][c])]
-        crit.append(
-            Criterion(
-                id="score.total",
-                kind="score",
-                title=f"{sc.title}总分",
-                status=_status(m),
-                source=sc.source,
-                value=as_float(total),
-                limit=sc.pass_min,
-                unit="分",
-                detail=sentences.score_total_detail(total, sc.pass_min, known, missing),
-            )
-        )
-    for n in sc.nodes:
-        if n.floor is None:
-            continue
-        v = pts[n.meta.id][c]
-        m = NAN if math.isnan(v) else float(at_least(v, n.floor))
-        crit.append(
-            Criterion(
-                id=f"score.{n.meta.id}",
-                kind="score_floor",
-                title=f"{n.meta.title}得分",
-                status=_status(m),
-                source=n.meta.source,
-                value=as_float(v),
-                limit=n.floor,
-                unit="分",
-                detail=sentences.score_floor_detail(v, n.floor),
-            )
-        )
-    return (
-        ScoreResult(
-            title=sc.title,
-            total=as_float(total),
-            known_points=known,
-            pass_min=sc.pass_min,
-            passed=passed,
-            lines=lines,
-        ),
-        crit,
-    )

@@ -139,8 +139,24 @@ def veto_detail(veto: Any, status: str, has_record: bool) -> str:
     return f"缺少判断所需数据：{', '.join(sorted(veto.when.names))}"
 
 
-def score_total_detail(total: float, pass_min: float, known: float, missing: Sequence[str]) -> str:
+def score_total_detail(
+    total: float,
+    pass_min: float,
+    known: float,
+    missing: Sequence[str],
+    bonus: float = 0.0,
+    bonus_counts: bool = True,
+) -> str:
+    """The score criterion in words; with bonus points that the ruleset does not count
+    toward the pass mark, which number was compared (``[score] bonus_counts_toward_pass``)."""
     if total == total:
+        if bonus and not bonus_counts:
+            return (
+                f"总分 {fmt(total)}（含奖励加分 {fmt(bonus)}）；奖励加分不计入认定分数线，"
+                f"按不含加分的 {fmt(total - bonus)} 分判断，要求 ≥ {fmt(pass_min)}"
+            )
+        if bonus:
+            return f"总分 {fmt(total)}（含奖励加分 {fmt(bonus)}，计入认定分数线），要求 ≥ {fmt(pass_min)}"
         return f"总分 {fmt(total)}，要求 ≥ {fmt(pass_min)}"
     return (
         f"已得 {fmt(known)} 分；{len(missing)} 个评分项缺少数据或自评得分：{', '.join(missing[:8])}"

@@ -274,6 +274,46 @@ def score_rows(county: CountyResult) -> list[dict[str, Any]]:
     return out
 
 
+def score_reading(county: CountyResult) -> str | None:
+    """How the pass mark reads the bonus, in words, where the score has bonus items (and
+    the ruleset's note on its reading); None when there is nothing to say."""
+    sc = county.score
+    if sc is None:
+        return None
+    has_bonus = any(line.bonus for line in sc.lines)
+    parts = []
+    if has_bonus and sc.pass_min is not None:
+        if sc.bonus_counts_toward_pass:
+            parts.append(
+                f"奖励加分计入认定分数线：总分（含奖励加分）与 {num(sc.pass_min)} 分比较。"
+            )
+        else:
+            counted = "—" if sc.counted is None else num(sc.counted, 1)
+            parts.append(
+                f"奖励加分不计入认定分数线：按不含奖励加分的 {counted} 分与 "
+                f"{num(sc.pass_min)} 分比较。"
+            )
+    if sc.note:
+        parts.append(f"规则集说明：{sc.note}")
+    return "".join(parts) or None
+
+
+def documents(report: Report) -> list[dict[str, str]]:
+    """The ruleset's documents as rows for people: the citation (issuer《title》（number）),
+    the kind, the date and the note — what a reader needs to find each one."""
+    return [
+        {
+            "key": doc.key,
+            "citation": doc.citation,
+            "kind": doc.kind,
+            "date": doc.date or "不详",
+            "note": doc.note or "",
+            "url": doc.url or "",
+        }
+        for doc in report.ruleset.documents.values()
+    ]
+
+
 def sections(report: Report) -> list[dict[str, Any]]:
     """Plugin-contributed report sections as ``{title, note, plugin, columns, rows}`` tables."""
     out = []

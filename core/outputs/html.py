@@ -138,6 +138,7 @@ def _county_context(
         "gap_rows_capped": len(by_school) > MAX_GAP_ROWS,
         "partial_schools": list(partial.values())[:MAX_GAP_ROWS],
         "score_rows": v.score_rows(county),
+        "score_reading": v.score_reading(county),
     }
 
 
@@ -160,6 +161,7 @@ def render(report: Report) -> bytes:
         "issues": [i.to_dict() if hasattr(i, "to_dict") else dict(i) for i in report.data_issues],
         "excluded": report.schools.excluded(),
         "sections": v.sections(report),
+        "documents": v.documents(report),
         "generated": prov.get("evaluated_at") or datetime.now().astimezone().isoformat(),
         "v": v,
         "max_chart_counties": MAX_CHART_COUNTIES,

@@ -160,6 +160,9 @@ def render(report: Report) -> bytes:
             need = "" if s.pass_min is None else f"要求 ≥ {v.num(s.pass_min)}"
             rows.append(("", _Md("**总分**"), "", _Md(f"**{total}**"), need))
             lines += _table(("编号", "评估项目", "满分", "得分", "计分方式"), rows)
+            reading = v.score_reading(county)
+            if reading:
+                lines += [_text(reading), ""]
         if county.not_evaluated:
             lines += ["### 未评估项目", ""]
             lines += _table(
@@ -180,6 +183,13 @@ def render(report: Report) -> bytes:
                 )
             )
         lines += _table(("级别", "学校", "字段", "问题"), rows)
+    documents = v.documents(report)
+    if documents:
+        lines += ["## 依据文件", ""]
+        lines += _table(
+            ("文件", "类别", "日期", "说明"),
+            ((d["citation"], d["kind"], d["date"], d["note"]) for d in documents),
+        )
     for sec in v.sections(report):
         lines += [f"## {_text(sec['title'])}", ""]
         if sec["note"]:

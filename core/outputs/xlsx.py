@@ -12,6 +12,8 @@ Sheets, in the order a county inspection office works through them:
 * **差异系数** — every indicator's county mean, SD and CV against its limit;
 * **评分表** — the score sheet (评分自查表), points per node;
 * **未评估项目**, **数据问题** — what could not be judged and why;
+* **依据文件** — the documents the ruleset cites (issuer, title, number, kind, date, note),
+  when it declares them;
 * one sheet per plugin report section (e.g. a province's 各股室整改任务), titled as it is.
 
 The workbook is built in memory and returned as bytes (the caller writes it atomically).
@@ -26,6 +28,7 @@ from ..results import Report
 from ..text import replace_unsafe
 from . import _view as v
 from .cells import put
+from .xlsx_tables import documents_sheet, issues_sheet, section_sheet
 
 GREEN = "C6EFCE"
 RED = "FFC7CE"
@@ -101,9 +104,12 @@ def render(report: Report) -> bytes:
     _cvs(wb.create_sheet("差异系数"), report, st)
     _score(wb.create_sheet("评分表"), report, st)
     _not_evaluated(wb.create_sheet("未评估项目"), report, st)
-    _issues(wb.create_sheet("数据问题"), report, st)
+    issues_sheet(wb.create_sheet("数据问题"), report, st, _header)
+    documents = v.documents(report)
+    if documents:
+        documents_sheet(wb.create_sheet("依据文件"), documents, st, _header)
     for sec in v.sections(report):
-        _section(wb, sec, st)
+        section_sheet(wb, sec, st, _header)
     wb.properties.title = replace_unsafe(f"{report.ruleset.title} 整改台账")
     wb.properties.creator = f"junheng {report.provenance.get('engine_version', '')}".strip()
     buf = io.BytesIO()
@@ -420,6 +426,11 @@ def _score(ws, report: Report, st) -> None:
         put(ws, row, 6, s.total).font = st["head_font"]
         if s.pass_min is not None:
             put(ws, row, 7, f"要求 ≥ {v.num(s.pass_min)}")
+        reading = v.score_reading(county)
+        if reading:
+            row += 1
+            put(ws, row, 1, county.county_code)
+            put(ws, row, 3, reading).alignment = st["wrap"]
     if row == 1:
         put(ws, 2, 1, "本规则集没有评分表")
 
@@ -441,52 +452,3 @@ def _not_evaluated(ws, report: Report, st) -> None:
             )
             for col, val in enumerate(values, start=1):
                 put(ws, row, col, val).alignment = st["wrap"]
-
-
-def _issues(ws, report: Report, st) -> None:
-    _header(
-        ws,
-        1,
-        ("级别", "代码", "学校", "字段", "问题", "文件", "行"),
-        st,
-        widths=(6, 16, 14, 22, 60, 20, 6),
-    )
-    for row, issue in enumerate(report.data_issues, start=2):
-        d = issue.to_dict() if hasattr(issue, "to_dict") else dict(issue)
-        values = (
-            "错误" if d.get("severity") == "error" else "警告",
-            d.get("code"),
-            d.get("record_id"),
-            d.get("field"),
-            d.get("message"),
-            d.get("file"),
-            d.get("row"),
-        )
-        for col, val in enumerate(values, start=1):
-            put(ws, row, col, val).alignment = st["wrap"]
-
-
-_SHEET_TITLE_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
-
-
-def _section(wb, sec: dict[str, Any], st) -> None:
-    """A plugin's report section as a sheet: its title, note, column headings and rows."""
-    title = replace_unsafe(str(sec["title"] or sec["id"]))
-    title = title.translate(_SHEET_TITLE_FORBIDDEN)[:31].strip("'") or "章节"
-    taken = {ws.title for ws in wb.worksheets}
-    base, n = title, 2
-    while title in taken:
-        suffix = f"({n})"
-        title, n = base[: 31 - len(suffix)] + suffix, n + 1
-    ws = wb.create_sheet(title)
-    put(ws, 1, 1, str(sec["title"])).font = st["title"]
-    put(ws, 2, 1, f"由插件 {sec['plugin']} 提供" + (f"：{sec['note']}" if sec["note"] else ""))
-    row = 4
-    if sec["columns"]:
-        _header(ws, row, sec["columns"], st)
-    for cells in sec["rows"]:
-        row += 1
-        for col, value in enumerate(cells, start=1):
-            cell = put(ws, row, col, value)
-            cell.border = st["border"]
-            cell.alignment = st["wrap"]

@@ -65,6 +65,10 @@ class Criterion:
     evidence: tuple[str, ...] = ()
     #: for a multi-year rule (and a veto on one): each year judged, met or not, and what missed
     years: tuple[YearResult, ...] = ()
+    #: the key of the cited document (the ruleset's ``[documents]``) and the clause;
+    #: ``source`` already names both in words
+    document: str | None = None
+    clause: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -74,6 +78,10 @@ class Criterion:
             "status": self.status,
             "source": self.source,
         }
+        if self.document is not None:
+            d["document"] = self.document
+        if self.clause is not None:
+            d["clause"] = self.clause
         # spelled out, not a getattr loop: a national report has ~200,000 criteria
         if self.stage is not None:
             d["stage"] = self.stage
@@ -156,6 +164,8 @@ class ScoreLine:
     floor: float | None
     source: str
     kind: str
+    document: str | None = None
+    clause: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -170,6 +180,10 @@ class ScoreLine:
         }
         if self.floor is not None:
             d["floor"] = self.floor
+        if self.document is not None:
+            d["document"] = self.document
+        if self.clause is not None:
+            d["clause"] = self.clause
         return d
 
 
@@ -181,16 +195,35 @@ class ScoreResult:
     pass_min: float | None
     passed: bool | None
     lines: tuple[ScoreLine, ...]
+    #: whether the bonus points count toward ``pass_min`` (the ruleset's reading), and the
+    #: bonus included in ``total``
+    bonus_counts_toward_pass: bool = True
+    bonus_points: float = 0.0
+    #: the ruleset's note on its score (e.g. why it reads the bonus so)
+    note: str | None = None
+
+    @property
+    def counted(self) -> float | None:
+        """The points compared with ``pass_min``: the total, without the bonus when the
+        ruleset does not count it."""
+        if self.total is None or self.bonus_counts_toward_pass:
+            return self.total
+        return self.total - self.bonus_points
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "title": self.title,
             "total": self.total,
             "known_points": self.known_points,
             "pass_min": self.pass_min,
             "passed": self.passed,
             "nodes": [line.to_dict() for line in self.lines],
+            "bonus_counts_toward_pass": self.bonus_counts_toward_pass,
+            "bonus_points": self.bonus_points,
         }
+        if self.note:
+            d["note"] = self.note
+        return d
 
 
 @attrs.frozen

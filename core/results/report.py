@@ -14,7 +14,11 @@ from .schools import SchoolTable
 if TYPE_CHECKING:
     from ..registry import Registry
 
-__all__ = ["Report"]
+__all__ = ["SCHEMA_VERSION", "Report"]
+
+#: the version of the JSON report's shape (``schema_version``, ``schemas/report.schema.json``):
+#: raised only when a key is renamed or removed or changes meaning, never for an added key
+SCHEMA_VERSION = 1
 
 
 @attrs.frozen
@@ -96,6 +100,7 @@ class Report:
         """The CONTRACT.md report as plain data. ``schools=False`` leaves the ``schools``
         array empty (the JSON writer streams it from :meth:`SchoolTable.iter_dicts`)."""
         return {
+            "schema_version": SCHEMA_VERSION,
             "ruleset": {**self.ruleset.describe(), "unverified": self.ruleset.unverified_count()},
             "provenance": dict(self.provenance),
             "counties": [c.to_dict() for c in self.counties],

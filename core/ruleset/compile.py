@@ -21,6 +21,7 @@ import attrs
 from ..domain import STAGES
 from ..formula import Formula, FormulaError, FormulaFunction, compile_formula
 from ..names import NameSpace
+from .documents import file_problems, resolve
 from .graph import find_cycles, order
 from .load import check_structure
 from .merge import merge_chain, strip_origin
@@ -51,11 +52,20 @@ def build_ruleset(
     functions: Mapping[str, FormulaFunction],
 ) -> Ruleset:
     """Resolve an ``extends`` chain (root first) and compile it; RulesetError lists every problem."""
+    problems = [p for data, name in chain for p in file_problems(data, name)]
     merged = merge_chain(chain)
-    if len(chain) > 1:
+    documents, unresolved = resolve(merged, chain)
+    problems += unresolved
+    if len(chain) > 1 and not problems:
+        # (with citation problems, the merged structure would only repeat them: a rule whose
+        # inherited citation a child replaced with a clause alone has neither source nor cite)
         check_structure(strip_origin(merged), " → ".join(n for _, n in chain), partial=False)
-    rs = _Builder(merged, tuple(name for _, name in chain), names, functions).build()
-    return attrs.evolve(rs, lineage=tuple(str(data.get("id")) for data, _ in chain))
+    builder = _Builder(merged, tuple(name for _, name in chain), names, functions)
+    builder.problems += problems
+    rs = builder.build()
+    return attrs.evolve(
+        rs, lineage=tuple(str(data.get("id")) for data, _ in chain), documents=documents
+    )
 
 
 def _opt_float(v: Any) -> float | None:
@@ -79,16 +89,25 @@ class _Builder:
         self.functions = functions
         self.problems: list[str] = []
 
-    def meta(self, rule_id: str, raw: Mapping[str, Any], default_source: str = "") -> RuleMeta:
+    def meta(
+        self, rule_id: str, raw: Mapping[str, Any], default: Mapping[str, Any] | None = None
+    ) -> RuleMeta:
+        """A rule's identity and provenance; ``default``: the table whose citation a rule
+        without its own takes (a score node takes ``[score]``'s)."""
+        cited = raw if ("source" in raw or "cite" in raw or not default) else default
+        unverified = raw.get("unverified", False)
         return RuleMeta(
             id=rule_id,
             title=raw.get("title", rule_id),
-            source=raw.get("source", default_source),
-            unverified=bool(raw.get("unverified", False)),
+            source=cited.get("source", ""),
+            unverified=bool(unverified),
             owner=raw.get("owner"),
             note=raw.get("note"),
             origin=raw.get("_origin", self.file),
             key_origins=dict(raw.get("_origins", {})),
+            document=cited.get("cite"),
+            clause=cited.get("clause"),
+            unverified_stages=tuple(unverified) if isinstance(unverified, list) else (),
         )
 
     def compile(
@@ -117,7 +136,7 @@ class _Builder:
         params_raw = d.get("parameters", {})
         parameters = {k: StageValue.parse(v.get("value")) for k, v in params_raw.items()}
         parameter_meta = {k: self.meta(k, v) for k, v in params_raw.items()}
-        prep = Preparation(**dict(d.get("preparation", {})))
+        prep = _preparation(d.get("preparation", {}))
 
         indicators = self._indicators(d.get("indicators", {}), parameters)
         rules = self._school_rules(d.get("school_rules", {}), indicators, parameters, stages)
@@ -209,6 +228,8 @@ class _Builder:
                 integer_shortfall=bool(raw.get("integer_shortfall", False)),
                 cv_limit=StageValue.parse(raw.get("cv_limit")),
                 cv_source=raw.get("cv_source"),
+                cv_document=raw.get("cv_cite"),
+                cv_clause=raw.get("cv_clause"),
             )
         self.cycles({i: v.formula.names for i, v in out.items()}, "指标")
         return out
@@ -338,7 +359,7 @@ class _Builder:
         nodes = []
         ids = {n["id"] for n in raw.get("nodes", [])}
         for n in raw.get("nodes", []):
-            meta = self.meta(n["id"], n, raw.get("source", ""))
+            meta = self.meta(n["id"], n, raw)
             parent = n.get("parent")
             if parent is not None and parent not in ids:
                 self.problems.append(f"{meta.origin}: 评分项 {n['id']}: 上级 '{parent}' 不存在")
@@ -382,12 +403,32 @@ class _Builder:
             pass_min=_opt_float(raw.get("pass_min")),
             bonus_max=float(raw.get("bonus_max", 0.0)),
             nodes=tuple(nodes),
+            bonus_counts_toward_pass=bool(raw.get("bonus_counts_toward_pass", True)),
+            note=raw.get("note"),
+            document=raw.get("cite"),
+            clause=raw.get("clause"),
         )
 
     def _collisions(self, base: set[str], table: Iterable[str], what: str) -> None:
         for rid in table:
             if rid in base:
                 self.problems.append(f"{self.file}: {what} 中的 id '{rid}' 与数据项或参数重名")
+
+
+def _preparation(raw: Mapping[str, Any]) -> Preparation:
+    """``[preparation]``: the choices, and where they come from (citation resolved at load)."""
+    choices = {
+        k: v
+        for k, v in raw.items()
+        if k not in ("cite", "clause", "unverified", "note", "_origins")
+    }
+    return Preparation(
+        **choices,
+        unverified=bool(raw.get("unverified", False)),
+        note=raw.get("note"),
+        document=raw.get("cite"),
+        clause=raw.get("clause"),
+    )
 
 
 def _conjuncts(text: str) -> list[str]:

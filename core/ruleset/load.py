@@ -198,12 +198,23 @@ def _schema_message(err: jsonschema.ValidationError) -> str:
         return f"值 {shown} 不是可选值，应为 {'、'.join(map(str, limit))} 之一"
     if err.validator == "required":
         missing = [k for k in limit if isinstance(value, dict) and k not in value]
+        if missing and set(missing) <= {"source", "cite"} and _in_any_of(err):
+            return (
+                "缺少依据：source（文件及条款的文字）或 cite（[documents] 中声明的文件编号，"
+                "配 clause 条款）"
+            )
         return f"缺少必填项 {'、'.join(missing) or limit}"
     if err.validator == "additionalProperties" and isinstance(value, dict):
         known = set(err.schema.get("properties", {})) if isinstance(err.schema, dict) else set()
         unknown = [k for k in value if k not in known]
         return f"未知的键 {'、'.join(map(str, unknown))}（拼写错误或多余的键）"
     return _short(err.message, 300)
+
+
+def _in_any_of(err: jsonschema.ValidationError) -> bool:
+    """Whether this error is one alternative of an ``anyOf`` (e.g. ``source`` or ``cite``)."""
+    parent = err.parent
+    return parent is not None and parent.validator == "anyOf"
 
 
 _TYPE_WORDS = {

@@ -1,9 +1,11 @@
 """Resolving ``extends``: a child ruleset overlays its parent rule by rule and key by key.
 
 Rule tables (parameters, indicators, school rules, county items, multi-year
-rules, vetoes) and score nodes merge per rule and per key; other tables merge
-per key; ``remove = ["table.rule_id"]`` drops a parent's rule (and fails loudly
-when the parent has none). Every rule remembers the file that last touched it
+rules, vetoes) and score nodes merge per rule and per key; ``[documents]`` per
+document and per field; other tables merge per key; a citation given in one form
+replaces an inherited one in the other (:func:`~junheng.ruleset.documents.overlay`);
+``remove = ["table.rule_id"]`` drops a parent's rule (and fails loudly when the
+parent has none). Every rule remembers the file that last touched it
 (``_origin``) and, per key, the file that gave the value (``_origins``), so
 ``junheng rulesets show --resolved`` can say where each value came from.
 """
@@ -14,6 +16,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .documents import merge_documents, normalised, overlay
 from .model import RulesetError
 
 __all__ = ["RULE_TABLES", "merge", "merge_chain", "strip_origin"]
@@ -36,26 +39,29 @@ def merge(parent: Mapping[str, Any], child: Mapping[str, Any], child_name: str) 
     "formula": "national/quality-2017.toml", ...}``).
     """
     out = copy.deepcopy(dict(parent))
+    child = normalised(child)
     for key, value in child.items():
         if key in ("extends", "remove"):
             continue
-        if key in RULE_TABLES and isinstance(value, Mapping):
+        if key == "documents" and isinstance(value, Mapping):
+            out["documents"] = merge_documents(out.get("documents"), copy.deepcopy(dict(value)))
+        elif key in RULE_TABLES and isinstance(value, Mapping):
             table = out.setdefault(key, {})
             for rule_id, rule in value.items():
-                base = dict(table.get(rule_id, {}))
-                base.update(copy.deepcopy(dict(rule)))
+                base = overlay(table.get(rule_id, {}), copy.deepcopy(dict(rule)))
                 base["_origin"] = child_name
                 base["_origins"] = {**base.get("_origins", {}), **dict.fromkeys(rule, child_name)}
                 table[rule_id] = base
         elif key == "score" and isinstance(value, Mapping):
-            score = out.setdefault("score", {})
-            nodes = {n["id"]: n for n in score.get("nodes", [])}
-            for k, v in value.items():
-                if k != "nodes":
-                    score[k] = copy.deepcopy(v)
+            old = out.get("score", {})
+            nodes = {n["id"]: n for n in old.get("nodes", [])}
+            score = overlay(
+                {k: v for k, v in old.items() if k != "nodes"},
+                {k: copy.deepcopy(v) for k, v in value.items() if k != "nodes"},
+            )
+            out["score"] = score
             for node in value.get("nodes", []):
-                merged = dict(nodes.get(node["id"], {}))
-                merged.update(copy.deepcopy(dict(node)))
+                merged = overlay(nodes.get(node["id"], {}), copy.deepcopy(dict(node)))
                 merged["_origin"] = child_name
                 merged["_origins"] = {
                     **merged.get("_origins", {}),
@@ -64,9 +70,7 @@ def merge(parent: Mapping[str, Any], child: Mapping[str, Any], child_name: str) 
                 nodes[node["id"]] = merged
             score["nodes"] = list(nodes.values())
         elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            merged = dict(out[key])
-            merged.update(copy.deepcopy(dict(value)))
-            out[key] = merged
+            out[key] = overlay(out[key], copy.deepcopy(dict(value)))
         else:
             out[key] = copy.deepcopy(value)
     for path in child.get("remove", []):
@@ -91,7 +95,7 @@ def strip_origin(node: Any) -> Any:
 
 
 def _tag_origin(data: Mapping[str, Any], name: str) -> dict[str, Any]:
-    out = copy.deepcopy(dict(data))
+    out = copy.deepcopy(normalised(data))
     for table in RULE_TABLES:
         for rule in out.get(table, {}).values():
             rule["_origins"] = dict.fromkeys(rule, name)

@@ -20,6 +20,7 @@ from ..formula import Formula
 __all__ = [
     "CompositeCV",
     "CountyItem",
+    "Document",
     "EvaluationOrder",
     "Indicator",
     "MultiYearRule",
@@ -72,8 +73,55 @@ def _opt_float(v: Any) -> float | None:
 
 
 @attrs.frozen
+class Document:
+    """A document a ruleset cites (``[documents.KEY]``): who issued it, its name and number.
+
+    Rules cite it by key (``cite = "KEY"``, ``clause = "…"``); every report shows
+    :attr:`citation` and the clause, never the key alone.
+    """
+
+    key: str
+    issuer: str
+    title: str
+    kind: str
+    number: str | None = None
+    date: str | None = None
+    repository_source: str | None = None
+    url: str | None = None
+    note: str | None = None
+
+    @property
+    def citation(self) -> str:
+        """How a reader finds it: issuer, title in 《》 and the number, e.g.
+        教育部《县域义务教育优质均衡发展督导评估办法》（教督〔2017〕6号）."""
+        number = f"（{self.number}）" if self.number else ""
+        return f"{self.issuer}《{self.title}》{number}"
+
+    def cite(self, clause: str | None) -> str:
+        """The citation of a clause of this document (the ``source`` rules show)."""
+        return f"{self.citation}{clause}" if clause else self.citation
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "issuer": self.issuer,
+            "title": self.title,
+            "kind": self.kind,
+            "citation": self.citation,
+        }
+        for key in ("number", "date", "repository_source", "url", "note"):
+            value = getattr(self, key)
+            if value:
+                d[key] = value
+        return d
+
+
+@attrs.frozen
 class RuleMeta:
-    """What every rule carries: identity, title, provenance."""
+    """What every rule carries: identity, title, provenance.
+
+    ``source`` is what readers see: the cited document's name and number with the
+    clause (``cite`` + ``clause`` resolved at load), or the rule's own ``source`` text.
+    """
 
     id: str
     title: str
@@ -85,11 +133,29 @@ class RuleMeta:
     # key -> file that gave that key's value, where a child ruleset overrode only
     # some keys (e.g. only ``threshold``); ``rulesets show --resolved`` prints it
     key_origins: Mapping[str, str] = attrs.field(factory=dict, eq=False, hash=False)
+    #: the key of the cited document (``[documents.KEY]``) and the clause, when cited so
+    document: str | None = None
+    clause: str | None = None
+    #: the stages whose number no source gives (``unverified = ["junior"]``); empty when
+    #: ``unverified`` is true for the whole rule or false
+    unverified_stages: tuple[str, ...] = ()
+
+    def unverified_for(self, stage: str | None) -> bool:
+        """Whether the number is unverified for this stage (None: for any stage)."""
+        if not self.unverified:
+            return False
+        return not self.unverified_stages or stage is None or stage in self.unverified_stages
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "title": self.title, "source": self.source}
+        if self.document:
+            d["document"] = self.document
+        if self.clause:
+            d["clause"] = self.clause
         if self.unverified:
             d["unverified"] = True
+        if self.unverified_stages:
+            d["unverified_stages"] = list(self.unverified_stages)
         if self.owner:
             d["owner"] = self.owner
         if self.note:
@@ -111,6 +177,9 @@ class Indicator:
     integer_shortfall: bool
     cv_limit: StageValue | None
     cv_source: str | None
+    #: the document and clause the CV limit cites (``cv_cite`` / ``cv_clause``), when cited so
+    cv_document: str | None = None
+    cv_clause: str | None = None
 
 
 @attrs.frozen
@@ -188,6 +257,13 @@ class Score:
     pass_min: float | None
     bonus_max: float
     nodes: tuple[ScoreNode, ...]
+    #: whether bonus points count toward ``pass_min`` (``[score] bonus_counts_toward_pass``);
+    #: false: the pass mark is judged on the points without the bonus
+    bonus_counts_toward_pass: bool = True
+    #: the ruleset's reading of its document where the document is ambiguous
+    note: str | None = None
+    document: str | None = None
+    clause: str | None = None
 
 
 @attrs.frozen
@@ -202,6 +278,11 @@ class Preparation:
     exclude_teaching_points_below: int = 0
     apportion: str = "students"
     source: str = ""
+    #: no document gives these choices: the ruleset's assumption (with ``note`` saying so)
+    unverified: bool = False
+    note: str | None = None
+    document: str | None = None
+    clause: str | None = None
 
 
 @attrs.frozen
@@ -238,6 +319,8 @@ class Ruleset:
     vetoes: Mapping[str, Veto]
     score: Score | None
     raw: Mapping[str, Any] = attrs.field(repr=False, eq=False)
+    #: the documents its rules cite (``[documents]``, a child's merged over its parents')
+    documents: Mapping[str, Document] = attrs.field(factory=dict, eq=False)
     #: the order rules are evaluated in (each after the rules it reads), fixed at load
     order: EvaluationOrder = attrs.field(factory=lambda: EvaluationOrder(), eq=False)
     #: the ids of the ``extends`` chain, root first, ending with this ruleset's id
@@ -260,13 +343,16 @@ class Ruleset:
             metas += [n.meta for n in self.score.nodes]
         if self.composite_cv:
             metas.append(self.composite_cv.meta)
-        return sum(1 for m in metas if m.unverified)
+        return sum(1 for m in metas if m.unverified) + int(self.preparation.unverified)
 
     def describe(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "id": self.id,
             "title": self.title,
             "version": self.version,
             "source": self.source,
             "basis": self.basis,
         }
+        if self.documents:
+            d["documents"] = {k: doc.to_json() for k, doc in self.documents.items()}
+        return d

@@ -19,6 +19,7 @@ import contextlib
 import hmac
 import logging
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -30,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from junheng.county_template import build_county_template, county_rows
 from junheng.template import build_template, template_fields
 
 from . import views
@@ -38,7 +40,7 @@ from .config import ServeConfig, read_api_keys
 from .docs_page import docs_page
 from .openapi import openapi_document
 from .problems import MEDIA_TYPE, Problem, problem_body
-from .work import Service
+from .work import PLAN_MEDIA, Service
 
 __all__ = ["Edge", "app_from_environment", "create_app"]
 
@@ -216,10 +218,27 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
             return _json(await run(service().explain, data))
 
     async def plan(request: Request) -> Response:
-        # POST /v1/plan (CONTRACT.md) takes the evaluate bodies; it is added here, with its
-        # entry in openapi.py and docs/http.md, when the planner lands in the library
-        raise Problem(
-            "not-implemented", "规划 (plan) 尚未实现：等规划器 (planner) 加入 junheng 后提供。"
+        fmt = request.query_params.get("format", "json")
+        if fmt not in PLAN_MEDIA:
+            raise Problem(
+                "bad-request",
+                f"不支持的规划格式 {fmt}（可用：{', '.join(PLAN_MEDIA)}）",
+                extra={"formats": list(PLAN_MEDIA)},
+            )
+        async with service().slot() as run:
+            data = await read_data_request(request, config.max_body_bytes, ruleset_required=True)
+            rendered = await run(service().plan, data, fmt)
+        name = f"整改方案-{data.ruleset}{rendered.extension}"
+        fallback = f"plan-{data.ruleset}{rendered.extension}"
+        return Response(
+            rendered.data,
+            media_type=rendered.media_type,
+            headers={
+                "Content-Disposition": content_disposition(
+                    "attachment" if fmt == "xlsx" else "inline", name, fallback
+                ),
+                "X-Junheng-Passed": "true" if rendered.passed else "false",
+            },
         )
 
     async def template(request: Request) -> Response:
@@ -233,12 +252,18 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
 
         def build() -> bytes:
             rs = service().ruleset(rid)
-            if kind == "county":
-                raise Problem(
-                    "not-implemented",
-                    "县域数据模板 (kind=county) 尚未实现：等 junheng template --county 加入后提供。",
-                )
             engine = service().engine
+            if kind == "county":  # junheng template --county --ruleset RID
+                year = request.query_params.get("year")
+                if year is not None and not (year.isdigit() and 2000 <= int(year) <= 2100):
+                    raise Problem(
+                        "bad-request", f"year 应为 2000 到 2100 之间的年份，而不是 {year}"
+                    )
+                evaluation_year = int(year) if year else date.today().year - 1
+                rows = county_rows(
+                    rs, engine.registry.names, engine.registry.county_fields, evaluation_year
+                )
+                return build_county_template(fmt, rows, f"{rs.title}（{rs.id}）")
             fields = template_fields(engine.required_fields(rs), engine.registry.school_fields)
             return build_template(fmt, fields)
 
@@ -248,12 +273,15 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
             if fmt == "csv"
             else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
+        title, english = ("县域", "county") if kind == "county" else ("学校", "schools")
         return Response(
             data,
             media_type=media,
             headers={
                 "Content-Disposition": content_disposition(
-                    "attachment", f"学校数据采集表-{rid}.{fmt}", f"schools-template-{rid}.{fmt}"
+                    "attachment",
+                    f"{title}数据采集表-{rid}.{fmt}",
+                    f"{english}-template-{rid}.{fmt}",
                 )
             },
         )

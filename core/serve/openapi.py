@@ -303,6 +303,28 @@ def _components(engine: Engine) -> dict[str, Any]:
                 "stages": {"type": "array", "items": {"type": "string"}},
                 "files": {"type": "array", "items": origin},
                 "unverified": {"type": "integer", "minimum": 0},
+                "documents": {
+                    "type": "object",
+                    "title": "依据文件（规则以 document 引用）",
+                    "additionalProperties": {
+                        "type": "object",
+                        "properties": {
+                            k: {"type": "string"}
+                            for k in (
+                                "issuer",
+                                "title",
+                                "number",
+                                "date",
+                                "kind",
+                                "citation",
+                                "repository_source",
+                                "url",
+                                "note",
+                            )
+                        },
+                        "required": ["issuer", "title", "kind", "citation"],
+                    },
+                },
                 "rules": {
                     "type": "array",
                     "items": {
@@ -322,6 +344,8 @@ def _components(engine: Engine) -> dict[str, Any]:
                             "id": {"type": "string"},
                             "title": {"type": "string"},
                             "source": {"type": "string"},
+                            "document": nullable_str,
+                            "clause": nullable_str,
                             "unverified": {"type": "boolean"},
                             "owner": nullable_str,
                             "note": nullable_str,
@@ -484,11 +508,46 @@ def openapi_document(engine: Engine, *, api_key: bool = False) -> dict[str, Any]
                 ),
             }
         },
+        "/v1/plan": {
+            "post": {
+                "operationId": "plan",
+                "summary": "整改方案：达标所需的最少投入 (the least-cost plan; junheng plan)",
+                "description": "The evaluate bodies; the plan in ?format= (json: `$defs/plan` of the report schema). The default unit costs (docs/plan.md); X-Junheng-Passed says whether every school-based criterion passes after the plan.",
+                "parameters": [
+                    {
+                        "name": "format",
+                        "in": "query",
+                        "required": False,
+                        "schema": {
+                            "type": "string",
+                            "enum": ["json", "xlsx", "html", "md"],
+                            "default": "json",
+                        },
+                    }
+                ],
+                "requestBody": _data_request(ids, ruleset_required=True, explain=False),
+                "responses": _responses(
+                    {
+                        "description": "the plan",
+                        "headers": disposition,
+                        "content": {
+                            _JSON: {"schema": {"$ref": "#/components/schemas/Report/$defs/plan"}},
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                                "schema": {"type": "string", "format": "binary"}
+                            },
+                            "text/html": {"schema": {"type": "string"}},
+                            "text/markdown": {"schema": {"type": "string"}},
+                        },
+                    },
+                    *busy,
+                ),
+            }
+        },
         "/v1/templates/{ruleset}": {
             "get": {
                 "operationId": "template",
                 "summary": "数据采集模板 (data-collection template)",
-                "description": "kind=schools: the school template with the fields this ruleset needs (junheng template --ruleset). kind=county is answered 501 until the county template lands.",
+                "description": "kind=schools: the school template with the fields this ruleset needs (junheng template --ruleset); kind=county: the county data template with its score sheet (junheng template --county --ruleset), its finance rows for the years before ?year= (default: last year).",
                 "parameters": [
                     {
                         "name": "ruleset",
@@ -500,7 +559,18 @@ def openapi_document(engine: Engine, *, api_key: bool = False) -> dict[str, Any]
                         "name": "kind",
                         "in": "query",
                         "required": False,
-                        "schema": {"type": "string", "enum": ["schools"], "default": "schools"},
+                        "schema": {
+                            "type": "string",
+                            "enum": ["schools", "county"],
+                            "default": "schools",
+                        },
+                    },
+                    {
+                        "name": "year",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 2000, "maximum": 2100},
+                        "description": "kind=county: the evaluation year (default: last year).",
                     },
                     {
                         "name": "format",

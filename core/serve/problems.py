@@ -36,7 +36,6 @@ PROBLEM_TYPES: Mapping[str, tuple[int, str]] = {
     "unsupported-media-type": (415, "不支持的媒体类型 (unsupported media type)"),
     "invalid-data": (422, "数据有错误 (invalid data)"),
     "internal-error": (500, "内部错误 (internal error)"),
-    "not-implemented": (501, "尚未实现 (not yet implemented)"),
     "busy": (503, "服务繁忙 (busy)"),
     "time-limit": (503, "超过处理时限 (time limit exceeded)"),
 }

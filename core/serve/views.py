@@ -101,6 +101,8 @@ def ruleset_detail(engine: Engine, rs: Ruleset) -> dict[str, Any]:
                     "id": rid,
                     "title": meta.title,
                     "source": meta.source,
+                    "document": meta.document,
+                    "clause": meta.clause,
                     "unverified": meta.unverified,
                     "owner": meta.owner,
                     "note": meta.note,
@@ -116,5 +118,6 @@ def ruleset_detail(engine: Engine, rs: Ruleset) -> dict[str, Any]:
         "stages": list(rs.stages),
         "files": [origin(f) for f in rs.files],
         "unverified": rs.unverified_count(),
+        "documents": {k: doc.to_json() for k, doc in rs.documents.items()},
         "rules": rules,
     }

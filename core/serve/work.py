@@ -247,10 +247,42 @@ class Service:
                 ]
             ) from None
 
+    def plan(self, request: DataRequest, fmt: str) -> Rendered:
+        """The remediation plan in ``fmt``: what ``junheng plan --format FMT`` writes (the
+        default unit costs; a costs file is the CLI's, not a request's)."""
+        from junheng.plan import plan as make_plan
+        from junheng.plan.report import render_plan
+
+        rs = self.ruleset(str(request.ruleset))
+        inputs, _ = self.load(request, rs.id)
+        if inputs.has_errors:
+            raise _invalid(inputs.issues)
+        try:
+            result = make_plan(self.engine, rs.id, inputs)
+        except InputError as exc:
+            raise _invalid(exc.issues) from None
+        except PluginError as exc:
+            raise Problem(
+                "internal-error",
+                f"插件 {exc.plugin} 出错，规划已停止 (plugin failed): {exc.message}",
+            ) from None
+        data = render_plan(result, fmt)
+        return Rendered(data, PLAN_MEDIA[fmt], PLAN_EXTENSIONS[fmt], bool(result.school_based_met))
+
     def formats(self) -> dict[str, Any]:
         """The engine's report formats (format → Writer); a folder format (``parquet``) is
         written to disk only, never served."""
         return {k: w for k, w in self.engine.registry.writers.items() if w.files is None}
+
+
+#: the formats of a plan (``junheng plan --format``)
+PLAN_MEDIA = {
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "html": "text/html; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+}
+PLAN_EXTENSIONS = {"json": ".json", "xlsx": ".xlsx", "html": ".html", "md": ".md"}
 
 
 def _unknown(code: str, field: str, detail: str, found: Any, expected: Any = None) -> DataIssue:

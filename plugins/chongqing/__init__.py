@@ -2,8 +2,10 @@
 
 A built-in provincial plugin, registered through the ``junheng`` entry-point group
 like any third-party plugin and using only the public hook API. It contributes the
-ruleset ``chongqing.qualified`` and the county facts its vetoes and tasks read
-(source 003 三、一票否决; 主要任务1).
+ruleset ``chongqing.qualified`` and the county facts its vetoes read (县义务教育督导评估
+方案 三、督导内容：一票否决), and one fact of the plan's tasks (五、(二)主要任务1) that the
+county records for its self-check but that is not a criterion of its own (the ruleset's
+header says why).
 """
 
 from importlib import resources
@@ -26,7 +28,8 @@ COUNTY_FIELDS = {
     "items.urban_education_fee_fully_used": {
         "type": "boolean",
         "title": "城市教育费附加足额用于教育",
-        "description": "Urban education surcharge fully used for education.",
+        "description": "Urban education surcharge fully used for education (a task of the "
+        "county plan; recorded for the self-check, judged inside the 指标体系's items).",
     },
 }
 

@@ -8,7 +8,7 @@ ruleset ``gansu.basic`` and the fields its rules read that no other system has:
   (普通) indicators the school meets, as judged on the provincial inspection form
   (《甘肃省义务教育学校办学基本标准督导评估细则》: 12 core, 28 ordinary indicators);
 - per county, the dropout rate of disabled students and whether the weak-school
-  renovation (改薄) is finished (source 001 篇一 (三)3, 保障措施3).
+  renovation (改薄) is finished (灵台县独店学区学校推进计划 (三)3, 保障措施3).
 """
 
 from importlib import resources

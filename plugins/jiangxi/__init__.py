@@ -2,11 +2,12 @@
 
 A built-in provincial plugin, registered through the ``junheng`` entry-point group
 like any third-party plugin and using only the public hook API. Besides its two
-rulesets it contributes a report section: the rectification tasks per office
+rulesets it contributes the county facts the quality ruleset's own tasks read (the
+findings on 生均公用经费足额落实, 健康医务室, 学生体质健康档案; 井冈山市实施方案
+二（一）职能组) and a report section: the rectification tasks per office
 (各股室整改任务). Jiangxi's plan assigns every indicator to an office (股室, the
-rules' ``owner``, source 004 二（一）职能组), and a county bureau hands each
-office its own list; the section counts, per county and office, the school
-checks and county criteria not met.
+rules' ``owner``), and a county bureau hands each office its own list; the section
+counts, per county and office, the school checks and county criteria not met.
 """
 
 from importlib import resources
@@ -18,6 +19,27 @@ from junheng import hookimpl
 RULESETS = ("basic-2024.toml", "quality.toml")
 NO_OWNER = "未指定"
 
+COUNTY_FIELDS = {
+    "items.public_funds_fully_in_place": {
+        "type": "boolean",
+        "title": "各项生均公用经费足额落实到位",
+        "description": "Every per-student public-funds allocation is paid in full (county "
+        "finding).",
+    },
+    "items.central_schools_have_health_rooms": {
+        "type": "boolean",
+        "title": "乡镇中心小学以上学校均建立健康医务室",
+        "description": "Every township central primary school and every school above it has "
+        "a health room (county finding).",
+    },
+    "items.fitness_records_kept": {
+        "type": "boolean",
+        "title": "学校均建立并填写学生体质健康档案",
+        "description": "Every school keeps and fills in the students' physical health "
+        "records (county finding).",
+    },
+}
+
 
 @hookimpl
 def junheng_rulesets():
@@ -26,10 +48,21 @@ def junheng_rulesets():
 
 
 @hookimpl
+def junheng_schema_extensions():
+    return {"county": COUNTY_FIELDS}
+
+
+@hookimpl
 def junheng_sample(county):
-    """青溪县's self-assessed scores under Jiangxi's rules: the four areas of the
-    推进状况评分细则 (23 + 32 + 19 + 18 = 92 ≥ 85, basic balance passed) and the B
-    indicators of quality balance (91 ≥ 90)."""
+    """青溪县 under Jiangxi's rules: public funds paid in full, health rooms and fitness
+    records in place; its self-assessed scores: the four areas of the 推进状况评分细则
+    (23 + 32 + 19 + 18 = 92 ≥ 85, basic balance passed) and the B indicators of quality
+    balance (91 ≥ 90)."""
+    county.setdefault("items", {}).update(
+        public_funds_fully_in_place=True,
+        central_schools_have_health_rooms=True,
+        fitness_records_kept=True,
+    )
     county.setdefault("scores", {}).update(
         enrolment_opportunity=23,
         assurance_mechanism=32,
@@ -69,7 +102,7 @@ def junheng_report_sections(report):
                 "未达标的县级项目",
             ],
             "rows": rows,
-            "note": "按规则的责任股室（owner，source 004 二（一）职能组）汇总未达标项；"
+            "note": "按规则的责任股室（owner，井冈山市实施方案 二（一）职能组）汇总未达标项；"
             "明细见整改台账。",
         }
     ]
