@@ -41,8 +41,8 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import generate  # noqa: E402
-import run  # noqa: E402
+import generate
+import run
 
 RULESET = "national.quality.2017"
 
@@ -206,10 +206,34 @@ def main(argv: list[str] | None = None) -> int:
     verdicts: dict[str, np.ndarray] = {}
     for _ in range(args.runs):  # alternating: each round runs every path once
         runs.setdefault("cli_json", []).append(
-            cli(["evaluate", str(data / "schools.json"), "--county", str(data / "counties.json"), "--ruleset", RULESET, "--output", str(data / "cli.json")])  # fmt: skip
+            cli(
+                [
+                    "evaluate",
+                    str(data / "schools.json"),
+                    "--county",
+                    str(data / "counties.json"),
+                    "--ruleset",
+                    RULESET,
+                    "--output",
+                    str(data / "cli.json"),
+                ]
+            )
         )
         runs.setdefault("cli_parquet", []).append(
-            cli(["evaluate", str(data / "schools.parquet"), "--county", str(data / "counties.parquet"), "--ruleset", RULESET, "--format", "parquet", "--output", str(data / "cli-parquet")])  # fmt: skip
+            cli(
+                [
+                    "evaluate",
+                    str(data / "schools.parquet"),
+                    "--county",
+                    str(data / "counties.parquet"),
+                    "--ruleset",
+                    RULESET,
+                    "--format",
+                    "parquet",
+                    "--output",
+                    str(data / "cli-parquet"),
+                ]
+            )
         )
         for kind in ("json", "parquet", "pandas"):
             figures, verdicts[kind] = in_process(kind, data)
@@ -222,7 +246,10 @@ def main(argv: list[str] | None = None) -> int:
     cli_verdicts = np.array([-1 if v is None else float(v) for v in cli_passed.to_pylist()])
     reference = limit.pop("verdicts")
     agree = {
-        **{f"{k}_equals_json": bool(np.array_equal(v, verdicts["json"])) for k, v in verdicts.items()},
+        **{
+            f"{k}_equals_json": bool(np.array_equal(v, verdicts["json"]))
+            for k, v in verdicts.items()
+        },
         "cli_parquet_equals_json": bool(np.array_equal(cli_verdicts, verdicts["json"])),
         "evaluate_alone_equals_json": bool(np.array_equal(reference, verdicts["json"])),
         "numpy_limit_agrees": limit["limit_agrees"],
@@ -251,7 +278,9 @@ def main(argv: list[str] | None = None) -> int:
         ("Parquet in → Parquet out, in process", "inproc_parquet_s", "inproc_parquet_rss_mib"),
         ("pandas DataFrame in → out, in process", "inproc_pandas_s", "inproc_pandas_rss_mib"),
     ]
-    print(f"{args.schools} schools, {limit['units']} units; medians of {args.runs} alternating runs")
+    print(
+        f"{args.schools} schools, {limit['units']} units; medians of {args.runs} alternating runs"
+    )
     for label, s, rss in rows:
         print(f"{label:<42} {res[s]:7.2f} s   peak RSS {res[rss]:7.0f} MiB")
     for kind in ("json", "parquet", "pandas"):

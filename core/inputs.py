@@ -146,7 +146,9 @@ def _read(source: Source, kind: str, registry: Registry) -> ReadResult:
     if is_table(source):  # a pyarrow Table, a pandas or polars DataFrame: read as columns
         from .readers.arrow import read_table
 
-        return read_table(source, kind, registry.catalogue("county" if kind == "county" else "school"))
+        return read_table(
+            source, kind, registry.catalogue("county" if kind == "county" else "school")
+        )
     if isinstance(source, Mapping):
         records = [source]
     elif isinstance(source, (str, bytes)) or not isinstance(source, Iterable):

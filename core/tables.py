@@ -167,7 +167,9 @@ class TableColumns(RecordColumns):
         if col is None:
             return np.full(n, np.nan)
         kind = col.type
-        if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)):
+        if not (
+            pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)
+        ):
             return np.full(n, np.nan)  # text in a number field: the schema step reports it
         out = col.cast(pa.float64()).to_numpy(zero_copy_only=False)
         return np.array(out, dtype=float)  # writable, nulls NaN

@@ -186,7 +186,9 @@ def test_a_parquet_file_with_three_faults_exits_2_with_three_located_messages(
         assert "Traceback" not in err and not out.exists()
         capsys.readouterr()
         assert _cli("validate", str(tmp_path / name), "--county", str(tmp_path / "county.json"), "--format", "json") == 2  # fmt: skip
-        issues = [i for i in json.loads(capsys.readouterr().out)["issues"] if i["severity"] == "error"]
+        issues = [
+            i for i in json.loads(capsys.readouterr().out)["issues"] if i["severity"] == "error"
+        ]
         assert len(issues) == 3, issues
         found[name] = issues
         assert all(i["file"] == name for i in issues)
@@ -233,9 +235,11 @@ def test_the_records_of_a_table_are_the_dicts_of_the_dict_api(engine, sample):
 
 
 def test_a_struct_and_a_flat_column_of_one_field_is_a_duplicate_column(engine, sample):
-    schools, county = sample
+    schools = sample[0]
     table = _struct_table(schools)
-    table = table.append_column("primary.students", table.column("primary").combine_chunks().field("students"))
+    table = table.append_column(
+        "primary.students", table.column("primary").combine_chunks().field("students")
+    )
     read = arrow_reader.read_table(table, "schools", engine.registry.school_fields)
     assert [i.code for i in read.issues] == ["duplicate_column"]
 
@@ -251,7 +255,7 @@ def test_engine_validate_takes_a_dataframe(engine, sample):
 
 
 def test_a_county_file_as_parquet(engine, sample, tmp_path):
-    schools, county = sample
+    county = sample[1]
     pq.write_table(pa.Table.from_pylist([county]), tmp_path / "county.parquet")
     read = engine.read_county(tmp_path / "county.parquet")
     assert not read.issues and read.records == [county]
@@ -322,7 +326,9 @@ def test_parquet_bounds_rows_columns_nesting_decoded_size(sample, tmp_path, caps
         (pa.array([0] * 45, type=pa.timestamp("s")), "timestamp"),
     ],
 )
-def test_a_column_of_a_type_no_field_takes_is_refused_naming_it(sample, tmp_path, capsys, column, kind):
+def test_a_column_of_a_type_no_field_takes_is_refused_naming_it(
+    sample, tmp_path, capsys, column, kind
+):
     table = _struct_table(sample[0]).append_column("books2", column)
     path = tmp_path / "s.parquet"
     pq.write_table(table, path)
@@ -356,7 +362,9 @@ def test_without_pyarrow_a_clear_message_names_the_extra(sample, tmp_path):
             [sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=120
         )
         assert done.returncode == 2, done.stderr
-        assert "junheng[arrow]" in done.stderr + done.stdout and "pyarrow" in done.stderr + done.stdout
+        assert (
+            "junheng[arrow]" in done.stderr + done.stdout and "pyarrow" in done.stderr + done.stdout
+        )
         assert "Traceback" not in done.stderr
     api = (
         "import sys; sys.modules['pyarrow'] = None\n"

@@ -121,6 +121,7 @@ def _column(field: FieldInfo, rng: random.Random, n: int, faulty: bool = True):
             values(lambda bad, row: (_bad if bad else _good)(field, rng, row)), type=own
         )
     if field.type in ("integer", "number") and kind < 0.85:  # floats: whole, not, NaN, inf
+
         def floaty(bad, row):
             if bad:
                 return rng.choice([float("nan"), float("inf"), -float("inf"), 2.5, 1e400])
@@ -128,6 +129,7 @@ def _column(field: FieldInfo, rng: random.Random, n: int, faulty: bool = True):
 
         return pa.array(values(floaty), type=pa.float64())
     if field.type in ("integer", "number", "boolean") and kind < 0.92:  # text, read as cells
+
         def texty(bad, row):
             if bad:
                 return rng.choice(["abc", "1.5.2", "是的", "#N/A", "  "])
@@ -145,7 +147,11 @@ def _column(field: FieldInfo, rng: random.Random, n: int, faulty: bool = True):
 
 def _table(engine, seed: int):
     rng = random.Random(seed)
-    fields = [f for f in engine.registry.school_fields if f.path.split(".")[0] not in ("primary", "junior")]
+    fields = [
+        f
+        for f in engine.registry.school_fields
+        if f.path.split(".")[0] not in ("primary", "junior")
+    ]
     stage_fields = [f for f in engine.registry.school_fields if f.path.startswith("primary.")]
     n = ROWS
     columns = {}
@@ -305,7 +311,9 @@ def test_control_characters_and_spaced_ids_in_text_columns_are_located(engine):
     assert (2, "name", "text.unsafe") in codes
     assert (4, "id", "text.whitespace") in codes
     # the same rows as dicts: the same messages
-    reference = engine.load(list(read_table(table, "schools", engine.registry.school_fields).records), county).errors
+    reference = engine.load(
+        list(read_table(table, "schools", engine.registry.school_fields).records), county
+    ).errors
     assert [e.message for e in errors] == [e.message for e in reference]
 
 

@@ -37,10 +37,14 @@ def register(subparsers: Any) -> None:
         description="按规则集评估学校与县域数据并输出报告。\nEvaluate with a ruleset and write a report.",
     )
     p.add_argument(
-        "schools", metavar="SCHOOLS", help="学校数据文件 (.json/.csv/.xlsx/.parquet/.feather/.arrow)"
+        "schools",
+        metavar="SCHOOLS",
+        help="学校数据文件 (.json/.csv/.xlsx/.parquet/.feather/.arrow)",
     )
     p.add_argument(
-        "--county", metavar="COUNTY", help="县域数据文件 (.json/.csv/.xlsx/.parquet/.feather/.arrow)"
+        "--county",
+        metavar="COUNTY",
+        help="县域数据文件 (.json/.csv/.xlsx/.parquet/.feather/.arrow)",
     )
     p.add_argument(
         "--ruleset",

@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from ..hookspecs import hookimpl
-from ..readers import BUILTIN_EXTENSIONS, TABLE_EXTENSIONS, ReadResult, read_builtin, read_table_file
+from ..readers import (
+    BUILTIN_EXTENSIONS,
+    TABLE_EXTENSIONS,
+    ReadResult,
+    read_builtin,
+    read_table_file,
+)
 
 
 @hookimpl
@@ -26,4 +32,7 @@ def junheng_readers(engine: Any):
             Path(path), kind, engine.registry.catalogue("county" if kind == "county" else "school")
         )
 
-    return {**dict.fromkeys(BUILTIN_EXTENSIONS, read), **dict.fromkeys(TABLE_EXTENSIONS, read_table)}
+    return {
+        **dict.fromkeys(BUILTIN_EXTENSIONS, read),
+        **dict.fromkeys(TABLE_EXTENSIONS, read_table),
+    }

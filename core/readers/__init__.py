@@ -66,7 +66,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BUILTIN_EXTENSIONS",
-    "TABLE_EXTENSIONS",
     "DUPLICATE_KEY_CHECK_BYTES",
     "MAX_INPUT_BYTES",
     "MAX_XLSX_BYTES",
@@ -76,6 +75,7 @@ __all__ = [
     "MAX_XLSX_ROWS",
     "MAX_XLSX_STRINGS",
     "MAX_XLSX_UNCOMPRESSED_BYTES",
+    "TABLE_EXTENSIONS",
     "Limits",
     "ReadResult",
     "read",

@@ -193,7 +193,9 @@ def _depth(kind: Any) -> int:
     return 1
 
 
-def read_table(value: Any, kind: str, fields: FieldCatalogue, file: str | None = None) -> ReadResult:
+def read_table(
+    value: Any, kind: str, fields: FieldCatalogue, file: str | None = None
+) -> ReadResult:
     """School (or county) records from a pyarrow Table/RecordBatch or a pandas/polars DataFrame."""
     ctx = ReadContext(Path(file or "table"), "条", kind, fields)
     ctx.file = file  # an in-memory table has no file name in messages
@@ -297,7 +299,9 @@ def _flatten(table: Any, ctx: ReadContext) -> tuple[list[str] | None, list[Any]]
                 if pa.types.is_dictionary(child.type):
                     child = child.dictionary_decode()
                 if array.null_count:
-                    child = pa.compute.if_else(parent_valid, child, pa.nulls(len(child), child.type))
+                    child = pa.compute.if_else(
+                        parent_valid, child, pa.nulls(len(child), child.type)
+                    )
                 names.append(f"{name}.{array.type.field(i).name}")
                 arrays.append(child)
             continue
