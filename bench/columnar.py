@@ -48,9 +48,15 @@ RULESET = "national.quality.2017"
 
 # the child of an in-process measurement: argv = kind, data dir, verdicts file
 CHILD = r"""
-import gc, json, resource, sys, time
+import gc, json, sys, time
 from pathlib import Path
 kind, data, verdicts = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+def hwm_mib():
+    # this process's own peak resident set: ru_maxrss would report the parent's, whose
+    # address space the child's is copied from before exec (the kernel keeps its peak)
+    with open("/proc/self/status") as status:
+        line = next(l for l in status if l.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
 gc.disable()  # as junheng evaluate does for the whole command
 import numpy as np
 import junheng
@@ -69,9 +75,11 @@ elif kind == "parquet":
 else:
     inputs = engine.load(frame, county, ruleset=rs.id)
 loaded = time.perf_counter()
+loaded_mib = hwm_mib()
 assert not inputs.has_errors, inputs.errors[:3]
 report = engine.evaluate(rs.id, inputs)
 evaluated = time.perf_counter()
+evaluated_mib = hwm_mib()
 if kind == "json":
     write_report(report, "json", data / f"inproc-{kind}.json")
 elif kind == "parquet":
@@ -83,7 +91,8 @@ np.save(verdicts, np.nan_to_num(report.schools.passed[report.schools.units.inclu
 print(json.dumps({
     "s": done - t, "load_s": loaded - t, "evaluate_s": evaluated - loaded,
     "write_s": done - evaluated,
-    "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "rss_mib": hwm_mib(), "rss_after_load_mib": loaded_mib,
+    "rss_after_evaluate_mib": evaluated_mib,
 }))
 """
 
@@ -284,9 +293,12 @@ def main(argv: list[str] | None = None) -> int:
     for label, s, rss in rows:
         print(f"{label:<42} {res[s]:7.2f} s   peak RSS {res[rss]:7.0f} MiB")
     for kind in ("json", "parquet", "pandas"):
+        m = f"inproc_{kind}"
         print(
-            f"  {kind:<8} load {res[f'inproc_{kind}_load_s']:.2f}  evaluate "
-            f"{res[f'inproc_{kind}_evaluate_s']:.2f}  write {res[f'inproc_{kind}_write_s']:.2f}"
+            f"  {kind:<8} load {res[f'{m}_load_s']:.2f}  evaluate {res[f'{m}_evaluate_s']:.2f}"
+            f"  write {res[f'{m}_write_s']:.2f} s;  peak RSS after load"
+            f" {res[f'{m}_rss_after_load_mib']:.0f}, after evaluate"
+            f" {res[f'{m}_rss_after_evaluate_mib']:.0f}, at the end {res[f'{m}_rss_mib']:.0f} MiB"
         )
     print(
         f"{'evaluate alone ÷ numpy limit':<42} {limit['evaluate_alone_s']:.2f} / "
