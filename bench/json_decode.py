@@ -1,4 +1,4 @@
-"""Decoding the national schools JSON file: dicts (orjson, today's path) against typed columns.
+"""Decoding the national schools JSON file: dicts (orjson, msgspec) against typed Structs.
 
     python bench/json_decode.py --data DIR [--runs 3]      # DIR/schools.json from generate.py
 
@@ -6,18 +6,41 @@ Issue 17 asks whether decoding straight into typed records/columns beats buildin
 210,000 dicts. Measured, each in a child process of its own (its own peak RSS),
 ``--runs`` times alternating, medians:
 
-- ``orjson_dicts``: ``orjson.loads`` (what junheng does for a file past the
-  repeated-key check bound), then the 28 fields evaluation reads pulled into
-  columns (:class:`junheng.bulk.RecordColumns`: one pass per table);
-- ``msgspec_dicts``: ``msgspec.json.decode`` to dicts, then the same columns;
+- ``orjson_dicts``: ``orjson.loads`` (junheng's parser for a file past the
+  repeated-key check bound without the ``fastjson`` extra), then the 28 fields
+  evaluation reads pulled into columns (:class:`junheng.bulk.RecordColumns`: one
+  pass per table);
+- ``msgspec_dicts``: ``msgspec.json.decode`` to dicts (junheng's parser with the
+  ``fastjson`` extra), then the same columns;
 - ``msgspec_structs``: ``msgspec.json.decode`` into Structs built from the school
   schema (typed, unknown fields refused: a first step of validation), then the same
-  fields pulled as columns (``attrgetter`` per field);
-- ``pyarrow_json``: ``pyarrow.json.read_json`` straight into an Arrow table (its
-  own type inference; not the schema's types).
+  fields pulled as columns (``attrgetter`` per field).
 
-Prints one line per way and a JSON object; needs msgspec and pyarrow (not junheng
-dependencies: this only measures).
+``pyarrow.json.read_json`` is not a way: it reads newline-delimited JSON only, and
+the contract's file is one array (measured: ``ArrowInvalid: straddling object
+straddles two block boundaries``).
+
+Figures (2 cores, shared machine, 210,000 schools, 209 MiB, ``--runs 3``, 2026-12-02;
+decode + columns = total, peak RSS; every run in brackets):
+
+=================  =====================================  ========  =========  ========
+way                decode s                               columns   total      peak RSS
+=================  =====================================  ========  =========  ========
+orjson_dicts       0.97 / 2.62 / 5.35 (median 2.62)       1.09      3.71       1,351 MiB
+msgspec_dicts      0.72 / 0.73 / 0.76                     0.99      1.72       897 MiB
+msgspec_structs    0.38 / 0.40 / 0.47                     0.84      1.31       612 MiB
+=================  =====================================  ========  =========  ========
+
+What junheng does with them: msgspec to dicts is a drop-in for orjson (the same
+dicts, so the dict API, validation and every located message are unchanged) that was
+faster in every run and is 450 MiB lighter, so the reader uses it when installed
+(``junheng.readers.json``). Structs save another 0.4 s and 285 MiB here, but they
+are not dicts: using them means handing the JSON file to the columnar path (Structs →
+Arrow columns → columnar validation), and msgspec stops at the first error where the
+contract asks for all of them, so every invalid file would be decoded twice. Not done
+in issue 17; see bench/README.md "Columnar path (issue 17)".
+
+Prints one line per way and a JSON object; needs msgspec (the ``fastjson`` extra).
 """
 
 from __future__ import annotations
@@ -60,7 +83,7 @@ if way in ("orjson_dicts", "msgspec_dicts"):
     cols.floats(wide_fields)
     for s in ("primary", "junior"):
         cols.stage_floats(s, stage_fields)
-elif way == "msgspec_structs":
+else:  # msgspec_structs
     import msgspec
     from msgspec import UNSET, UnsetType
     kinds = {"integer": int, "number": float, "boolean": bool, "string": str}
@@ -90,16 +113,12 @@ elif way == "msgspec_structs":
         has = [b is not UNSET for b in blocks]
         for k in stage_fields:
             out[f"{s}.{k}"] = col(getattr(b, k) if h else UNSET for b, h in zip(blocks, has))
-else:
-    import pyarrow.json as pj
-    table = pj.read_json(path)
-    decoded = time.perf_counter()
 done = time.perf_counter()
 print(json.dumps({"decode_s": decoded - t, "columns_s": done - decoded, "s": done - t,
                   "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
-WAYS = ("orjson_dicts", "msgspec_dicts", "msgspec_structs", "pyarrow_json")
+WAYS = ("orjson_dicts", "msgspec_dicts", "msgspec_structs")
 
 
 def main(argv: list[str] | None = None) -> int:
