@@ -411,6 +411,13 @@ def main(argv: list[str] | None = None) -> int:
         help="time the peers on the first K units and scale linearly (0: all units; default 30000)",
     )
     ap.add_argument("--no-peers", action="store_true", help="skip zen-engine and rule-engine")
+    ap.add_argument(
+        "--columnar-runs",
+        type=int,
+        default=0,
+        help="then bench/columnar.py on the same data: Parquet and pandas paths beside the "
+        "JSON path, N alternating runs each (default 0: skipped)",
+    )
     args = ap.parse_args(argv)
 
     tmp = tempfile.TemporaryDirectory(prefix="junheng-bench-")
@@ -510,8 +517,15 @@ def main(argv: list[str] | None = None) -> int:
     for k, v in res["ratio"].items():
         print(f"{k:<42} {v:9.2f}")
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in res.items()}))
+    columnar_ok = 0
+    if args.columnar_runs:
+        import columnar
+
+        columnar_ok = columnar.main(
+            ["--schools", str(args.schools), "--runs", str(args.columnar_runs), "--data", str(data)]
+        )
     tmp.cleanup()
-    return 0 if res["verdicts_agree"] else 1
+    return 0 if res["verdicts_agree"] and not columnar_ok else 1
 
 
 if __name__ == "__main__":

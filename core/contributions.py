@@ -256,8 +256,8 @@ def _writer(key: Any, value: Any) -> tuple[str, str | None]:
     fmt = str(key)
     if not isinstance(value, Writer):
         return fmt, f"报告格式 {fmt} 应为 junheng.outputs.Writer，得到 {_kind(value)}"
-    if value.render is None and value.stream is None:
-        return fmt, f"报告格式 {fmt} 既没有 render 也没有 stream"
+    if value.render is None and value.stream is None and value.files is None:
+        return fmt, f"报告格式 {fmt} 既没有 render、stream 也没有 files"
     return fmt, None
 
 

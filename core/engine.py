@@ -34,6 +34,7 @@ from .evaluate import evaluate
 from .inputs import Inputs, Source, load
 from .issues import DataIssue, InputError
 from .readers import ReadResult, read_county, read_schools
+from .readers.arrow import read_table
 from .registry import RulesetSource
 from .results import Report
 from .ruleset import (
@@ -47,6 +48,7 @@ from .ruleset import (
 )
 from .sampling import SampleCall
 from .sections import checked_sections
+from .tables import is_table
 from .validation import huge_integer_errors, missing_field_issues, validate
 from .validation.county_rules import county_rule_issues
 from .validation.where import locate
@@ -337,6 +339,12 @@ class Engine:
             inputs = self.load(schools, county, ruleset=rs.id)
             inputs = attrs.evolve(inputs, issues=(*data_issues, *inputs.issues))
         else:
+            if is_table(schools):  # read as columns (reader errors are still errors)
+                read = read_table(schools, "schools", self.registry.school_fields)
+                schools, columns = read.records, read.columns
+                data_issues = (*data_issues, *read.issues)
+            if is_table(county):
+                county = read_table(county, "county", self.registry.county_fields).records
             counties = [county] if isinstance(county, Mapping) else list(county or [])
             inputs = Inputs(
                 schools, counties, tuple(data_issues), checked_for=rs.id, columns=columns
@@ -350,7 +358,9 @@ class Engine:
             issues += self._county_issues(inputs, rs) if inputs.counties else []
             if any(i.is_error for i in issues):
                 raise InputError([i for i in issues if i.is_error])
-        issues = _drop_irrelevant_missing_fields(issues, inputs.schools, rs)
+        issues = _drop_irrelevant_missing_fields(
+            issues, inputs.columns or RecordColumns(inputs.schools), rs
+        )
         try:
             with gc_paused():
                 return self._evaluate(
@@ -463,7 +473,7 @@ def _formulas(rs: Ruleset) -> list[Any]:
 
 
 def _drop_irrelevant_missing_fields(
-    issues: list[DataIssue], schools: Sequence[Mapping[str, Any]], rs: Ruleset
+    issues: list[DataIssue], schools: RecordColumns, rs: Ruleset
 ) -> list[DataIssue]:
     """A field the ruleset needs is not missing from a school the ruleset leaves out."""
     excluded_types = set()
@@ -473,7 +483,12 @@ def _drop_irrelevant_missing_fields(
         excluded_types.add("special_education")
     if not excluded_types or not any(i.code == "missing_field" for i in issues):
         return issues
-    left_out = {str(s.get("id")) for s in schools if s.get("school_type") in excluded_types}
+    got = schools.values(["id", "school_type"])
+    left_out = {
+        str(sid)
+        for sid, kind in zip(got["id"], got["school_type"], strict=True)
+        if kind in excluded_types
+    }
     return [i for i in issues if not (i.code == "missing_field" and i.record_id in left_out)]
 
 

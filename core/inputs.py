@@ -21,6 +21,7 @@ from .issues import DataIssue
 from .readers import ReadResult, read_county, read_schools
 from .readers.source import file_sha256
 from .registry import Registry
+from .tables import is_table
 from .validation import validate_read
 from .validation.numbers import plain
 
@@ -56,7 +57,9 @@ class Inputs:
         return any(i.is_error for i in self.issues)
 
 
-Source = str | PathLike | Iterable[Mapping[str, Any]] | Mapping[str, Any] | None
+#: a path, records (an iterable of mappings, or one mapping), a pyarrow Table or a
+#: pandas/polars DataFrame (the ``junheng[arrow]`` extra), or None
+Source = str | PathLike | Iterable[Mapping[str, Any]] | Mapping[str, Any] | Any | None
 
 
 def load(
@@ -102,7 +105,7 @@ def check_inputs(
     ruleset_id: str | None = None,
 ) -> Inputs:
     """The second step of :func:`load`: validation, and the inputs' provenance."""
-    columns = RecordColumns(school_read.records)
+    columns = school_read.columns or RecordColumns(school_read.records)
     issues = validate_read(
         school_read,
         county_read,
@@ -140,6 +143,12 @@ def _read(source: Source, kind: str, registry: Registry) -> ReadResult:
             # a plugin reader gives no hash: hash the file it read (a refused file is not read)
             result = attrs.evolve(result, sha256=file_sha256(Path(source)))
         return result
+    if is_table(source):  # a pyarrow Table, a pandas or polars DataFrame: read as columns
+        from .readers.arrow import read_table
+
+        return read_table(
+            source, kind, registry.catalogue("county" if kind == "county" else "school")
+        )
     if isinstance(source, Mapping):
         records = [source]
     elif isinstance(source, (str, bytes)) or not isinstance(source, Iterable):

@@ -29,6 +29,7 @@ Codes in use (stable; extend, do not rename):
 ``parse``             the file cannot be read as what its extension says
 ``conversion``        a spreadsheet cell that cannot be converted to the field's type
 ``too_large``         a file (or an XLSX's uncompressed content) past the size bounds
+``missing_extra``     a Parquet/Arrow file or a DataFrame without pyarrow (``junheng[arrow]``)
 ``duplicate_key``     a JSON object repeats a key
 ``duplicate_key_unchecked``  a JSON file too large for the repeated-key check (warning)
 ``ignored_part``      a part of a JSON file that is not read as school data (warning)

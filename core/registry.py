@@ -35,7 +35,10 @@ class Writer:
 
     Either ``render(report) -> bytes`` (the whole file built in memory, then written
     atomically) or ``stream(report, binary_file)`` (written piece by piece into the
-    temporary file, for reports too large to hold twice).
+    temporary file, for reports too large to hold twice), or ``files(report) ->
+    {name: bytes}`` (a format that is a folder of files, such as ``parquet``: every
+    file built in memory, then each written atomically into the folder; an empty
+    ``extension``). A folder format is written to disk only, never served over HTTP.
     """
 
     format: str
@@ -44,6 +47,7 @@ class Writer:
     title: str = ""
     render: Callable[[Any], bytes] | None = None
     stream: Callable[[Any, BinaryIO], None] | None = None
+    files: Callable[[Any], Mapping[str, bytes]] | None = None
 
 
 @attrs.frozen

@@ -151,7 +151,7 @@ def build_units(
         reason[tp] = "教学点不参加本部分评估（规则集 preparation.teaching_points = exclude）"
     elif prep.teaching_points == "fold" and tp.any():
         _fold(
-            records,
+            pulled.values(["central_school_id"])["central_school_id"],
             merged,
             school_index,
             stage,
@@ -204,7 +204,7 @@ def _codes(values: Sequence[Any]) -> tuple[tuple[str, ...], np.ndarray]:
 
 
 def _fold(
-    records: Sequence[Mapping[str, Any]],
+    centrals: Sequence[Any],
     cols: dict[str, np.ndarray],
     school_index: np.ndarray,
     stage: np.ndarray,
@@ -223,12 +223,10 @@ def _fold(
     is excluded saying so, so no pupil is counted twice or silently lost."""
     key_to_unit = {(ids[school_index[u]], int(stage[u])): u for u in range(school_index.size)}
     points = {ids[school_index[u]] for u in np.nonzero(tp)[0]}
-    central_of = {
-        sid: records[i].get("central_school_id") for i, sid in enumerate(ids) if sid in points
-    }
+    central_of = {sid: centrals[i] for i, sid in enumerate(ids) if sid in points}
     src, dst = [], []
     for u in np.nonzero(tp)[0]:
-        central = records[school_index[u]].get("central_school_id")
+        central = centrals[school_index[u]]
         root, chain, cyclic = _root(ids[school_index[u]], central_of)
         included[u] = False
         if cyclic:

@@ -17,6 +17,7 @@ ROOT = CORE.parent
 #: the pipeline, bottom up: a module may import its own layer and the layers below
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("domain", "numbers", "text", "issues", "atomic", "bulk", "hookspecs", "sample"),
+    ("tables",),
     ("fields", "formula"),
     ("names",),
     ("registry",),

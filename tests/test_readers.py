@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 
 from junheng import readers
+from junheng.readers import json as json_reader
 from junheng.readers import read_county, read_schools
 
 EN_HEADER = "id,name,county_code,year,school_type,primary.students,primary.classes,primary.teachers"
@@ -356,13 +357,25 @@ def test_county_xlsx_bad_value(tmp_path):
     assert (issue.code, issue.row, issue.field) == ("schema.type", 2, "items.teacher_rotation_pct")
 
 
+@pytest.fixture(params=["msgspec", "orjson"])
+def large_json_parser(request, monkeypatch):
+    """Large JSON files parsed by msgspec (the fastjson extra) or, without it, orjson."""
+    monkeypatch.setattr(readers, "DUPLICATE_KEY_CHECK_BYTES", 10)
+    if request.param == "orjson":
+        monkeypatch.setattr(json_reader, "_msgspec", lambda: None)
+    else:
+        assert json_reader._msgspec() is not None, "msgspec is in the test extra"
+    return request.param
+
+
 @pytest.mark.parametrize(
     ("encoding", "prefix"),
     [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("gb18030", b""), ("utf-16", b"")],
 )
-def test_large_json_from_bytes_or_the_text_path(tmp_path, monkeypatch, school, encoding, prefix):
-    """Large files go to orjson as bytes; what it refuses takes the decoding text path."""
-    monkeypatch.setattr(readers, "DUPLICATE_KEY_CHECK_BYTES", 10)
+def test_large_json_from_bytes_or_the_text_path(
+    tmp_path, large_json_parser, school, encoding, prefix
+):
+    """Large files go to msgspec/orjson as bytes; what it refuses takes the decoding text path."""
     records = [school(name="青溪县实验小学"), school(id="360121-002")]
     path = tmp_path / "schools.json"
     path.write_bytes(prefix + json.dumps(records, ensure_ascii=False).encode(encoding))
@@ -373,8 +386,33 @@ def test_large_json_from_bytes_or_the_text_path(tmp_path, monkeypatch, school, e
     assert not result.has_errors
 
 
-def test_large_truncated_json_reports_the_standard_librarys_position(tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "DUPLICATE_KEY_CHECK_BYTES", 10)
+def test_large_truncated_json_reports_the_standard_librarys_position(tmp_path, large_json_parser):
     path = _write(tmp_path / "schools.json", '[\n{"id": "a",\n "name": ')
     (issue,) = read_schools(path).issues
     assert issue.code == "parse" and "第3行" in issue.message
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('[{"id": "a", "primary": {"students": 1e400}}]', "1e400 超出可表示的数值范围"),
+        ('[{"id": "a", "primary": {"students": NaN}}]', "NaN 不是 JSON 允许的数值"),
+        ("[" * 5000 + "]" * 5000, "嵌套过深"),
+        ('[{"id": "a", "primary": {"students": ' + "9" * 5000 + "}}]", "不是有效的 JSON"),
+    ],
+)
+def test_large_json_the_fast_parsers_refuse_gets_the_reference_message(
+    tmp_path, large_json_parser, text, said
+):
+    (issue,) = read_schools(_write(tmp_path / "schools.json", text)).issues
+    assert issue.code == "parse" and said in issue.message, issue.message
+
+
+def test_large_json_integers_past_64_bits_stay_exact_with_msgspec(tmp_path, monkeypatch, school):
+    """As the standard library (the small-file path) reads them; orjson makes them floats."""
+    monkeypatch.setattr(readers, "DUPLICATE_KEY_CHECK_BYTES", 10)
+    big = 123456789012345678901234567890
+    record = school(primary={"students": big, "classes": 3})
+    result = read_schools(_write(tmp_path / "schools.json", json.dumps([record])))
+    assert result.records[0]["primary"]["students"] == big
+    assert type(result.records[0]["primary"]["students"]) is int

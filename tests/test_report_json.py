@@ -219,7 +219,7 @@ def test_demo_writes_every_format_and_prints_where(run_cli, tmp_path):
     assert done.returncode == 1, done.stderr
     out = tmp_path / "out"
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["report.html", "report.json", "report.md", "report.xlsx"]
+    assert names == ["report-parquet", "report.html", "report.json", "report.md", "report.xlsx"]
     assert str(out.resolve()) in done.stdout
     for name in names:
         assert f"  {name}" in done.stdout

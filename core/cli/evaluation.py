@@ -36,8 +36,16 @@ def register(subparsers: Any) -> None:
         help="评估学校与县域数据 (evaluate schools and county data)",
         description="按规则集评估学校与县域数据并输出报告。\nEvaluate with a ruleset and write a report.",
     )
-    p.add_argument("schools", metavar="SCHOOLS", help="学校数据文件 (.json/.csv/.xlsx)")
-    p.add_argument("--county", metavar="COUNTY", help="县域数据文件 (.json/.csv/.xlsx)")
+    p.add_argument(
+        "schools",
+        metavar="SCHOOLS",
+        help="学校数据文件 (.json/.csv/.xlsx/.parquet/.feather/.arrow)",
+    )
+    p.add_argument(
+        "--county",
+        metavar="COUNTY",
+        help="县域数据文件 (.json/.csv/.xlsx/.parquet/.feather/.arrow)",
+    )
     p.add_argument(
         "--ruleset",
         metavar="ID|FILE",
@@ -54,7 +62,8 @@ def register(subparsers: Any) -> None:
         "--output",
         "-o",
         metavar="PATH",
-        help="报告文件（已有文件夹：写入其中的 report.<格式>；- 为标准输出）；省略时 JSON 输出到标准输出",
+        help="报告文件（已有文件夹：写入其中的 report.<格式>；- 为标准输出）；省略时 JSON 输出到标准输出；"
+        "parquet 格式时为文件夹（写入 schools.parquet 与 counties.parquet）",
     )
     p.set_defaults(handler=_cmd_evaluate)
 
@@ -122,6 +131,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     writer = writers[args.format]
     target = None
+    if writer.files is not None:  # a folder format (parquet): --output is the folder
+        return _evaluate_to_folder(args, engine, rs, writer)
     if args.output:
         target = output_path(args.output, f"report{writer.extension}", (args.schools, args.county))
         if target is not None and target.suffix.lower() != writer.extension:
@@ -166,6 +177,44 @@ def _evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK if report.passed else EXIT_FAILED
 
 
+def _evaluate_to_folder(args: argparse.Namespace, engine: Engine, rs: Any, writer: Any) -> int:
+    """``--format parquet``: the report's tables written as files into the ``--output`` folder."""
+    if not args.output or args.output == "-":
+        err_console.print(
+            f"格式 {args.format} 写出一个文件夹，需要 --output 指定文件夹（标准输出只用于 JSON）",
+            markup=False,
+        )
+        return EXIT_INPUT
+    folder = Path(args.output)
+    if folder.exists() and not folder.is_dir():
+        err_console.print(
+            f"格式 {args.format} 写出一个文件夹，但 {folder} 是一个文件；请换一个文件夹名。",
+            markup=False,
+        )
+        return EXIT_INPUT
+    with progress_steps(err_console, 3) as step:
+        step.advance("读取并校验数据")
+        inputs = engine.load(args.schools, args.county, ruleset=rs.id)
+        if inputs.has_errors:
+            raise InputError(inputs.issues)
+        step.advance(f"评估（{len(inputs.schools)} 所学校）")
+        report = engine.evaluate(rs.id, inputs)
+        step.advance(f"生成 {args.format} 报告")
+        try:
+            written = write_report(report, args.format, folder)
+        except ImportError as exc:  # the optional extra is not installed
+            err_console.print(str(exc), markup=False)
+            return EXIT_INPUT
+        except OSError as exc:
+            err_console.print(output_error(folder, exc), markup=False)
+            return EXIT_INPUT
+    for problem in report.provenance.get("plugin_problems", []):
+        err_console.print(f"[yellow]插件 {escape(problem)}（评估未受影响）[/]", markup=True)
+    print_summary(report, err_console)
+    err_console.print(f"报告已写入文件夹 {written}", markup=False)
+    return EXIT_OK if report.passed else EXIT_FAILED
+
+
 def load_sample() -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The core sample county (no plugin's fields; ``Engine.sample()`` adds them)."""
     from junheng.sample import load_sample as core_sample
@@ -190,9 +239,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     with progress_steps(err_console, len(order)) as step:
         for fmt in order:
             step.advance(f"生成 {fmt} 报告")
-            name = f"report{writers[fmt].extension}"
+            folder = writers[fmt].files is not None  # parquet: a folder report-parquet/
+            name = f"report-{fmt}" if folder else f"report{writers[fmt].extension}"
             try:
                 written.append(write_report(report, fmt, out / name))
+            except ImportError as exc:  # an optional extra (pyarrow) not installed: skipped
+                err_console.print(f"未生成 {fmt} 报告：{exc}", markup=False)
             except OSError as exc:
                 err_console.print(output_error(out / name, exc), markup=False)
                 return EXIT_INPUT

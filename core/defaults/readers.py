@@ -1,4 +1,5 @@
-"""Default plugin: the readers of ``.json``, ``.csv`` and ``.xlsx``/``.xlsm`` files.
+"""Default plugin: the readers of ``.json``, ``.csv``, ``.xlsx``/``.xlsm`` and the columnar
+``.parquet``, ``.feather``, ``.arrow`` files (those need the ``junheng[arrow]`` extra).
 
 Each reads against the calling engine's field catalogues (core fields and its
 plugins' fields), so spreadsheet headers resolve to every field the engine knows.
@@ -10,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from ..hookspecs import hookimpl
-from ..readers import BUILTIN_EXTENSIONS, ReadResult, read_builtin
+from ..readers import (
+    BUILTIN_EXTENSIONS,
+    TABLE_EXTENSIONS,
+    ReadResult,
+    read_builtin,
+    read_table_file,
+)
 
 
 @hookimpl
@@ -20,4 +27,12 @@ def junheng_readers(engine: Any):
             Path(path), kind, engine.registry.catalogue("county" if kind == "county" else "school")
         )
 
-    return dict.fromkeys(BUILTIN_EXTENSIONS, read)
+    def read_table(path: Path, kind: str) -> ReadResult:
+        return read_table_file(
+            Path(path), kind, engine.registry.catalogue("county" if kind == "county" else "school")
+        )
+
+    return {
+        **dict.fromkeys(BUILTIN_EXTENSIONS, read),
+        **dict.fromkeys(TABLE_EXTENSIONS, read_table),
+    }

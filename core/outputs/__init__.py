@@ -2,7 +2,7 @@
 
 The formats are :class:`~junheng.registry.Writer` s contributed through the
 ``junheng_writers`` hook — the four built-in ones (:data:`BUILTIN_WRITERS`:
-``json``, ``html``, ``xlsx``, ``md``) by the default plugin
+``json``, ``html``, ``xlsx``, ``md``, ``parquet``) by the default plugin
 :mod:`junheng.defaults.writers`, exactly as a third party adds one.
 :func:`write_report` is the single entry point the CLI and the API use: it takes
 the writers of the engine that made the report. A writer either renders the whole
@@ -10,10 +10,13 @@ file in memory (a failure while rendering never touches the target) or streams
 it (JSON: a national report is hundreds of MiB) into a temporary file next to the
 target, which is moved onto it only when complete (:mod:`junheng.atomic`).
 
-Libraries a format needs (jinja2 for HTML) are imported only when that format is
-rendered, so ``import junheng`` and the JSON path stay light. The HTML charts are SVG
-written as text (:mod:`.charts`) and the XLSX is written by :mod:`.sheets`: no plotting
-or spreadsheet library is needed to write a report.
+``parquet`` (the ``junheng[arrow]`` extra) is a folder format: ``schools.parquet``
+and ``counties.parquet`` (:mod:`~junheng.outputs.parquet`).
+
+Libraries a format needs (jinja2 for HTML, pyarrow for Parquet) are imported only when
+that format is rendered, so ``import junheng`` and the JSON path stay light. The HTML
+charts are SVG written as text (:mod:`.charts`) and the XLSX is written by
+:mod:`.sheets`: no plotting or spreadsheet library is needed to write a report.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ __all__ = [
     "WRITERS",
     "Writer",
     "render",
+    "render_files",
     "write_report",
     "writers_of",
 ]
@@ -79,6 +83,14 @@ BUILTIN_WRITERS: Mapping[str, Writer] = {
         "XLSX 整改台账",
     ),
     "md": _builtin("md", ".md", "text/markdown; charset=utf-8", "Markdown 报告"),
+    # a folder of schools.parquet + counties.parquet (the junheng[arrow] extra)
+    "parquet": Writer(
+        "parquet",
+        "",
+        "application/vnd.apache.parquet",
+        "Parquet 表格（学校表与县表，文件夹）",
+        files=lambda r: _lazy("parquet", "files")(r),
+    ),
 }
 EXTENSIONS: Mapping[str, str] = {k: w.extension for k, w in BUILTIN_WRITERS.items()}
 
@@ -97,8 +109,11 @@ def _writer(report: Report, fmt: str) -> Writer:
 
 
 def render(report: Report, fmt: str) -> bytes:
-    """The report rendered in ``fmt`` (``json``, ``html``, ``xlsx``, ``md`` …) as bytes."""
+    """The report rendered in ``fmt`` (``json``, ``html``, ``xlsx``, ``md`` …) as bytes
+    (a folder format such as ``parquet``: :func:`write_report` or :func:`render_files`)."""
     writer = _writer(report, fmt)
+    if writer.files is not None:
+        raise ValueError(f"格式 {fmt} 是一个文件夹（多个文件），请用 write_report 写到文件夹")
     if writer.render is not None:
         return writer.render(report)
     import io
@@ -108,9 +123,25 @@ def render(report: Report, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def write_report(report: Report, fmt: str, path: str | Path) -> Path:
-    """Render ``report`` in ``fmt`` and write it to ``path`` atomically."""
+def render_files(report: Report, fmt: str) -> Mapping[str, bytes]:
+    """File name → bytes of a folder format (``parquet``); one file for the others."""
     writer = _writer(report, fmt)
+    if writer.files is not None:
+        return writer.files(report)
+    return {f"report{writer.extension}": render(report, fmt)}
+
+
+def write_report(report: Report, fmt: str, path: str | Path) -> Path:
+    """Render ``report`` in ``fmt`` and write it to ``path`` atomically (a folder format:
+    ``path`` is the folder, created if absent, every file built before any is written)."""
+    writer = _writer(report, fmt)
+    if writer.files is not None:
+        built = writer.files(report)
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in built.items():
+            atomic_write_bytes(folder / name, data)
+        return folder
     if writer.stream is not None:
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             writer.stream(report, fh)

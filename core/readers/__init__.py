@@ -2,7 +2,7 @@
 
 The format is chosen by extension, through the engine's registry of readers
 (``junheng_readers``): the defaults read ``.json``, ``.csv`` and ``.xlsx``/``.xlsm``
-(:func:`read_builtin`), and a plugin may add an extension or replace a default.
+(:func:`read_builtin`) and ``.parquet``, ``.feather``, ``.arrow`` (:func:`read_table_file`), and a plugin may add an extension or replace a default.
 Nothing here raises on user data: a missing, empty, truncated or mislabelled
 file, an undecodable CSV, or a cell that cannot be converted all become
 :class:`~junheng.issues.DataIssue` s with file, row, record id and field; a
@@ -17,7 +17,9 @@ One module per job:
 - :mod:`~junheng.readers.xlsx_scan` — an XLSX counted before openpyxl opens it (bounds);
 - :mod:`~junheng.readers.table` — school tables (one school per row);
 - :mod:`~junheng.readers.county_form` — the two-column county form;
-- :mod:`~junheng.readers.cells` — one cell to one JSON value.
+- :mod:`~junheng.readers.cells` — one cell to one JSON value;
+- :mod:`~junheng.readers.arrow` — Parquet/Feather/Arrow files and in-memory tables
+  (pyarrow, pandas, polars) to Arrow columns (the ``junheng[arrow]`` extra).
 
 School files: JSON is an array of school objects (or ``{"schools": [...]}``);
 CSV/XLSX one school per row. County files: JSON is one county object or an
@@ -36,6 +38,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from ..fields import FieldCatalogue, county_fields, school_fields
+from .arrow import TABLE_EXTENSIONS, read_table_file
 from .county_form import county_from_table
 from .json import read_json
 from .source import (
@@ -72,12 +75,14 @@ __all__ = [
     "MAX_XLSX_ROWS",
     "MAX_XLSX_STRINGS",
     "MAX_XLSX_UNCOMPRESSED_BYTES",
+    "TABLE_EXTENSIONS",
     "Limits",
     "ReadResult",
     "read",
     "read_builtin",
     "read_county",
     "read_schools",
+    "read_table_file",
 ]
 
 #: what :func:`read_builtin` reads (the default plugin registers it for each)
@@ -128,7 +133,9 @@ def read(path: str | Path, kind: str, registry: Registry | None = None) -> ReadR
     if registry is None:
         if ext in BUILTIN_EXTENSIONS:
             return read_builtin(path, kind, ctx.fields)
-        known: tuple[str, ...] = BUILTIN_EXTENSIONS
+        if ext in TABLE_EXTENSIONS:
+            return read_table_file(path, kind, ctx.fields)
+        known: tuple[str, ...] = BUILTIN_EXTENSIONS + TABLE_EXTENSIONS
     else:
         reader = registry.readers.get(ext)
         if reader is not None:

@@ -99,6 +99,9 @@ class ReadResult:
     field_rows: list[dict[str, int]] = attrs.field(factory=list)
     #: SHA-256 of the file's bytes as read (for provenance); None from plugin readers
     sha256: str | None = None
+    #: the records as Arrow columns (:class:`junheng.tables.TableColumns`) when read from
+    #: a table: ``records`` is then its lazy dict view, and validation reads the columns
+    columns: Any = attrs.field(default=None, repr=False, eq=False)
 
     @property
     def has_errors(self) -> bool:

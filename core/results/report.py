@@ -48,6 +48,25 @@ class Report:
                 return c
         raise KeyError(code)
 
+    def counties_to_arrow(self) -> Any:
+        """The county table as a ``pyarrow.Table`` (:mod:`junheng.results.columnar`; the
+        ``junheng[arrow]`` extra): one row per county, its verdict and every criterion."""
+        from .columnar import counties_arrow
+
+        return counties_arrow(self)
+
+    def counties_to_pandas(self) -> Any:
+        """:meth:`counties_to_arrow` as a pandas DataFrame."""
+        from .columnar import frame
+
+        return frame(self.counties_to_arrow(), "pandas")
+
+    def counties_to_polars(self) -> Any:
+        """:meth:`counties_to_arrow` as a polars DataFrame."""
+        from .columnar import frame
+
+        return frame(self.counties_to_arrow(), "polars")
+
     def rules_catalogue(self) -> dict[str, Any]:
         """Static facts about each school check: title, formula, unit, source."""
         rs = self.ruleset

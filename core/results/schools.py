@@ -213,6 +213,26 @@ class SchoolTable:
                 row[UNIT_CHECKS] = dict(zip(self.check_ids, checks, strict=True))
             yield rows
 
+    def to_arrow(self, *, included_only: bool = True) -> Any:
+        """The schools table as a ``pyarrow.Table`` (:mod:`junheng.results.columnar`; the
+        ``junheng[arrow]`` extra): one row per evaluated unit, four columns per check.
+        ``included_only=False`` adds the excluded units (``included``, ``excluded_reason``)."""
+        from .columnar import schools_arrow
+
+        return schools_arrow(self, included_only=included_only)
+
+    def to_pandas(self, *, included_only: bool = True) -> Any:
+        """:meth:`to_arrow` as a pandas DataFrame (needs pandas too)."""
+        from .columnar import frame
+
+        return frame(self.to_arrow(included_only=included_only), "pandas")
+
+    def to_polars(self, *, included_only: bool = True) -> Any:
+        """:meth:`to_arrow` as a polars DataFrame (needs polars too)."""
+        from .columnar import frame
+
+        return frame(self.to_arrow(included_only=included_only), "polars")
+
     def unit_of(self, cid: str) -> str:
         """The unit of check ``cid``'s shortfall (an indicator's total unit; ``项`` for rules)."""
         ind = self.ruleset.indicators.get(cid)

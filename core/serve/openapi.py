@@ -392,7 +392,7 @@ def _components(engine: Engine) -> dict[str, Any]:
 def openapi_document(engine: Engine, *, api_key: bool = False) -> dict[str, Any]:
     """The OpenAPI 3.1 document of a server running ``engine`` (``api_key``: one is required)."""
     ids = engine.ruleset_ids()
-    writers = engine.registry.writers
+    writers = {k: w for k, w in engine.registry.writers.items() if w.files is None}
     formats = list(writers)
     report_content: dict[str, Any] = {}
     for fmt, writer in writers.items():

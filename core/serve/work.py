@@ -262,8 +262,9 @@ class Service:
         return Rendered(data, PLAN_MEDIA[fmt], PLAN_EXTENSIONS[fmt], bool(result.school_based_met))
 
     def formats(self) -> dict[str, Any]:
-        """The engine's report formats (format → Writer)."""
-        return dict(self.engine.registry.writers)
+        """The engine's report formats (format → Writer); a folder format (``parquet``) is
+        written to disk only, never served."""
+        return {k: w for k, w in self.engine.registry.writers.items() if w.files is None}
 
 
 #: the formats of a plan (``junheng plan --format``)

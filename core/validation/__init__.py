@@ -23,12 +23,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..bulk import NumberTooLarge, RecordColumns, gc_paused
 from ..domain import STAGE_BLOCKS
 from ..issues import DataIssue
 from ..readers import ReadResult, read_county, read_schools
 from ..registry import Registry
+from ..tables import TableColumns, TableRecords, is_table
 from .across import cross_record_issues
+from .columnar import invalid_rows
 from .numbers import huge_integer_issues, number_issues, plain
 from .rules import (
     AREA_PER_STUDENT_LIMIT,
@@ -88,19 +92,31 @@ def validate(
     (:func:`validate_read` sorts by row).
     """
     registry = registry or Registry.core()
+    read_issues: list[DataIssue] = []
+    if is_table(schools):  # a pyarrow Table, a pandas or polars DataFrame
+        from ..readers.arrow import read_table
+
+        read = read_table(schools, "schools", registry.school_fields)
+        schools, columns, read_issues = read.records, read.columns, list(read.issues)
+        rows = read.rows
+    if is_table(county):
+        from ..readers.arrow import read_table
+
+        read = read_table(county, "county", registry.county_fields)
+        county, read_issues = read.records, read_issues + list(read.issues)
     if columns is not None and columns.records is not schools:
         raise ValueError("columns 不是从这份学校记录中提取的 (columns.records is not schools)")
     counties = [county] if isinstance(county, Mapping) else list(county or [])
     school_where = locate(schools_file, rows, "学校", registry.school_fields)
     county_where = locate(county_file, county_rows, "县", registry.county_fields, county_field_rows)
     try:
-        return _validate(
+        return read_issues + _validate(
             schools, counties, school_where, county_where, required_fields, columns, registry
         )
     except NumberTooLarge:
         # an integer beyond float range the fast schema backend let through (it passes
         # integers of more than 4,300 digits): searched for record by record
-        return _validate(
+        return read_issues + _validate(
             schools, counties, school_where, county_where, required_fields, None, registry, True
         )
 
@@ -119,13 +135,18 @@ def _validate(
     every school record, and the per-record rules skip the invalid records."""
     with gc_paused():
         issues: list[DataIssue] = []
-        huge = huge_integer_issues(schools, school_where) if exact else {}
-        valid = valid_flags(schools, "school", registry)
         invalid = []
-        for index, school in enumerate(schools):
-            if valid[index] and index not in huge:
-                continue  # the fast backend proved it valid: jsonschema would find nothing
-            found = _record_issues(school, "school", registry, school_where, index)
+        if isinstance(columns, TableColumns):
+            # columns decide which rows break the schema; only those become records
+            flagged = np.nonzero(invalid_rows(columns, registry.schema("school")))[0].tolist()
+            columns.records.prefetch(flagged)
+        else:
+            huge = huge_integer_issues(schools, school_where) if exact else {}
+            valid = valid_flags(schools, "school", registry)
+            # the fast backend proved the others valid: jsonschema would find nothing
+            flagged = [i for i, ok in enumerate(valid) if not ok or i in huge]
+        for index in flagged:
+            found = _record_issues(schools[index], "school", registry, school_where, index)
             if found:
                 invalid.append(index)
                 issues.extend(found)
@@ -135,7 +156,8 @@ def _validate(
                 issues.extend(_record_issues(record, "county", registry, county_where, index))
 
         skip: frozenset[int] = frozenset()
-        if set(map(type, schools)) - {dict}:  # C-level check: the usual batch is all dicts
+        if not isinstance(schools, TableRecords) and set(map(type, schools)) - {dict}:
+            # C-level check: the usual batch is all dicts (a table's records always are)
             skip = frozenset(i for i, s in enumerate(schools) if not isinstance(s, Mapping))
         if skip:  # the rules read mappings: stand-ins for what is not one
             records: Sequence[Any] = [{} if i in skip else s for i, s in enumerate(schools)]
@@ -143,7 +165,8 @@ def _validate(
         else:
             records = schools
             pulled = columns if columns is not None else RecordColumns(schools)
-        pulled.values(head_keys(required_fields or ()))  # every key the rules read, in one pass
+        if not isinstance(pulled, TableColumns):  # a table's columns are read as asked for
+            pulled.values(head_keys(required_fields or ()))  # every key the rules read, one pass
         issues += cross_record_issues(records, pulled, counties, school_where)
         issues += school_text_issues(records, pulled, school_where)
         issues += county_text_issues(counties, county_where)

@@ -25,6 +25,7 @@ import numpy as np
 from ..bulk import RecordColumns
 from ..domain import STAGE_BLOCKS, STAGE_TITLES, STAGES
 from ..issues import DataIssue
+from ..tables import TableColumns
 from .where import Where
 
 __all__ = [
@@ -158,14 +159,21 @@ def _stage_blocks(
 ) -> _Found:
     got = pulled.values(("school_type", *STAGES))
     types, primary, junior = got["school_type"], got[STAGES[0]], got[STAGES[1]]
-    flagged = np.fromiter(
-        (
-            (_text(t), p is not None, j is not None) in _BAD_BLOCKS
-            for t, p, j in zip(types, primary, junior, strict=True)
-        ),
-        bool,
-        len(records),
-    )
+    if isinstance(pulled, TableColumns):  # blocks are masks: settled on whole columns
+        kinds = np.array(types, dtype=object)
+        has = [pulled.has_block(s) for s in STAGES]
+        flagged = np.zeros(len(records), dtype=bool)
+        for t, p, j in _BAD_BLOCKS:
+            flagged |= (kinds == t) & (has[0] == p) & (has[1] == j)
+    else:
+        flagged = np.fromiter(
+            (
+                (_text(t), p is not None, j is not None) in _BAD_BLOCKS
+                for t, p, j in zip(types, primary, junior, strict=True)
+            ),
+            bool,
+            len(records),
+        )
     for index in np.nonzero(flagged)[0].tolist():
         school_type = types[index]
         need, allowed = STAGE_BLOCKS[school_type]
@@ -372,6 +380,13 @@ def _missing_fields(
                 for i in np.nonzero(maybe)[0].tolist()
                 if records[i][head].get(key) is None
             ]
+        elif not key and isinstance(pulled, TableColumns):  # nulls counted by Arrow
+            col = pulled.column(head)
+            if col is None:
+                hits += [(i, path) for i in range(len(records))]
+            elif col.null_count:
+                absent = col.is_null().to_numpy(zero_copy_only=False)
+                hits += [(i, path) for i in np.nonzero(absent)[0].tolist()]
         elif not key:
             values = pulled.values([head])[head]
             if values.count(None):  # C-level count: usually none

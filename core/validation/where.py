@@ -76,7 +76,14 @@ def locate(
     field_rows: Sequence[Mapping[str, int]] = (),
 ) -> Where:
     name = Path(file).name if file is not None else None
-    spreadsheet = name is not None and Path(name).suffix.lower() in (".csv", ".xlsx", ".xlsm")
+    spreadsheet = name is not None and Path(name).suffix.lower() in (
+        ".csv",
+        ".xlsx",
+        ".xlsm",
+        ".parquet",
+        ".feather",
+        ".arrow",
+    )
     return Where(name, "行" if spreadsheet else "条", rows, subject, catalogue, tuple(field_rows))
 
 
