@@ -143,7 +143,9 @@ def run_cli(schools_path: Path, counties_path: Path, out: Path) -> dict[str, flo
         [sys.executable, "-c", launcher, *command], capture_output=True, text=True, check=True
     )
     code, seconds, rss_kib = done.stdout.split()
-    if int(code) not in (0, 1):  # 1: evaluated, some county fails (the data has some)
+    # 1: evaluated, some county fails (the data has some) — but Python also exits 1 on an
+    # uncaught exception, which must not be timed as a run
+    if int(code) not in (0, 1) or "Traceback" in done.stderr:
         raise SystemExit(f"junheng evaluate failed ({code}): {done.stderr}")
     return {"cli_s": float(seconds), "cli_peak_rss_mib": int(rss_kib) / 1024}
 
