@@ -77,9 +77,13 @@ def write(report: Report, out: IO[bytes]) -> None:
             whole = orjson.dumps(doc, default=_default, option=option)
         except orjson.JSONEncodeError:  # a lone surrogate in some text: put out as U+FFFD
             whole = orjson.dumps(scrub(doc), default=_default, option=option)
-        head, tail = whole.split(key + orjson.dumps(_MARK))
-        del whole  # ~50 MiB for a national batch: not kept while the schools stream out
-        pending = writer.submit(out.write, head + key)
+        del doc  # ~90 MiB of dicts for a national batch: not kept while the schools stream
+        # the parts around the schools are written as views of the one dump: slicing or
+        # joining bytes would copy ~120 MiB (the peak RSS of a national report)
+        at = whole.index(key + orjson.dumps(_MARK)) + len(key)
+        view = memoryview(whole)
+        head, tail = view[:at], view[at + len(orjson.dumps(_MARK)) :]
+        pending = writer.submit(out.write, head)
         table = report.schools
         included = np.nonzero(table.units.included)[0]
         layout = _layout(table, included)
@@ -91,7 +95,8 @@ def write(report: Report, out: IO[bytes]) -> None:
             pending = writer.submit(out.write, block)
             opening = b",\n    "
         pending.result()
-        out.write((b"[]" if opening.startswith(b"[") else b"\n  ]") + tail)
+        out.write(b"[]" if opening.startswith(b"[") else b"\n  ]")
+        out.write(tail)
 
 
 # --------------------------------------------------------------------------- school lines
@@ -102,7 +107,7 @@ def write(report: Report, out: IO[bytes]) -> None:
 # for booleans and for the whole object of a yes/no rule), and a bytes %-template
 # fills a line per unit. tests/test_report_json.py proves the file parses to to_dict().
 
-_CHUNK = 16384
+_CHUNK = 8192
 _BOOL_TOKENS = np.array([b"false", b"true", b"null"], dtype=object)  # by 0 / 1 / undefined
 # what JSON escapes inside a string, and the lone surrogates UTF-8 cannot encode
 _MUST_ESCAPE = re.compile('["\\\\\x00-\x1f\ud800-\udfff]')
