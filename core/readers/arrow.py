@@ -292,15 +292,12 @@ def _flatten(table: Any, ctx: ReadContext) -> tuple[list[str] | None, list[Any]]
         if pa.types.is_struct(array.type) or name in STAGES:
             if name not in STAGES or not pa.types.is_struct(array.type):
                 return _refuse_type(ctx, str(name), array.type)
-            parent_valid = array.is_valid()
-            for i in range(array.type.num_fields):
-                child = array.field(i)
+            # flatten(): each child with the parent's nulls merged into its validity
+            # bitmap, its values shared (``if_else`` against a null column copied every
+            # child of a block with null rows: 18 MiB and 0.03 s at 30,000 schools)
+            for i, child in enumerate(array.flatten()):
                 if pa.types.is_dictionary(child.type):
                     child = child.dictionary_decode()
-                if array.null_count:
-                    child = pa.compute.if_else(
-                        parent_valid, child, pa.nulls(len(child), child.type)
-                    )
                 names.append(f"{name}.{array.type.field(i).name}")
                 arrays.append(child)
             continue
