@@ -154,6 +154,7 @@ class TableColumns(RecordColumns):
     """
 
     table: Any = None
+    _arrays: dict[str, Any] | None = attrs.field(default=None, init=False, repr=False)
 
     @classmethod
     def of(cls, table: Any) -> TableColumns:
@@ -161,10 +162,14 @@ class TableColumns(RecordColumns):
 
     def column(self, name: str) -> Any | None:
         """The (single-chunk) Arrow array of a column, or None when the table has none."""
-        if name not in self.table.column_names:
-            return None
-        col = self.table.column(name)
-        return col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+        if self._arrays is None:  # validation and evaluation ask for each column many times
+            self._arrays = dict(zip(self.table.column_names, self.table.columns, strict=True))
+        col = self._arrays.get(name)
+        if col is None or isinstance(col, pyarrow().Array):
+            return col
+        col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+        self._arrays[name] = col
+        return col
 
     def values(self, keys: Sequence[str]) -> dict[str, tuple[Any, ...]]:
         n = self.table.num_rows
