@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..results import Report
@@ -28,39 +27,30 @@ FILES = ("schools.parquet", "counties.parquet")
 
 
 def files(report: Report) -> Mapping[str, bytes]:
-    """File name → bytes of the Parquet report (ImportError naming the extra without pyarrow).
-
-    The schools file is encoded in a worker thread (pyarrow's writer releases the GIL)
-    while this thread builds the county table, which is Python work; either's error
-    is raised here, before any file is written.
-    """
+    """File name → bytes of the Parquet report (ImportError naming the extra without pyarrow)."""
     try:
         import pyarrow.parquet as pq
     except ImportError:
         raise ImportError(missing_arrow("Parquet 报告")) from None
     provenance = json.dumps(dict(report.provenance), ensure_ascii=False, default=str)
-    meta = (provenance.encode("utf-8"), str(report.ruleset.id).encode("utf-8"))
-    with ThreadPoolExecutor(1, thread_name_prefix="junheng-parquet") as pool:
-        schools = pool.submit(_encode, pq, report.schools.to_arrow(), "schools", meta)
-        counties = _encode(pq, report.counties_to_arrow(), "counties", meta)
-        return {FILES[0]: schools.result(), FILES[1]: counties}
-
-
-def _encode(pq: Any, table: Any, kind: str, meta: tuple[bytes, bytes]) -> bytes:
-    """One table as the bytes of a Parquet file, the report's provenance and ruleset id
-    in its schema's metadata."""
-    merged: dict[bytes, bytes] = dict(table.schema.metadata or {})
-    merged.update(
-        {
-            b"junheng.provenance": meta[0],
-            b"junheng.ruleset_id": meta[1],
-            b"junheng.table": kind.encode("ascii"),
-            b"junheng.contract": b"a view of the JSON report (docs/CONTRACT.md)",
-        }
-    )
-    buffer = io.BytesIO()
-    pq.write_table(table.replace_schema_metadata(merged), buffer, compression="snappy")
-    return buffer.getvalue()
+    out = {}
+    for name, table, kind in (
+        (FILES[0], report.schools.to_arrow(), "schools"),
+        (FILES[1], report.counties_to_arrow(), "counties"),
+    ):
+        meta: dict[bytes, bytes] = dict(table.schema.metadata or {})
+        meta.update(
+            {
+                b"junheng.provenance": provenance.encode("utf-8"),
+                b"junheng.ruleset_id": str(report.ruleset.id).encode("utf-8"),
+                b"junheng.table": kind.encode("ascii"),
+                b"junheng.contract": b"a view of the JSON report (docs/CONTRACT.md)",
+            }
+        )
+        buffer = io.BytesIO()
+        pq.write_table(table.replace_schema_metadata(meta), buffer, compression="snappy")
+        out[name] = buffer.getvalue()
+    return out
 
 
 def provenance_of(metadata: Mapping[bytes, bytes] | None) -> dict[str, Any]:
