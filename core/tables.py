@@ -63,6 +63,31 @@ def is_table(value: Any) -> bool:
     return False
 
 
+def _python_values(col: Any) -> tuple[Any, ...]:
+    """A column's values as Python objects (None for null), one object per distinct value
+    when the column repeats its values (county codes, school types, years: ``to_pylist``
+    makes an object per row, ~12 MiB per text column at 210,000 rows). Text, integer and
+    yes/no columns only: a dictionary of floats might merge -0.0 into 0.0."""
+    pa = pyarrow()
+    kind = col.type
+    n = len(col)
+    if n < _SHARED_FROM or not (
+        pa.types.is_string(kind) or pa.types.is_integer(kind) or pa.types.is_boolean(kind)
+    ):
+        return tuple(col.to_pylist())
+    if len(col.slice(0, _SHARED_FROM).unique()) * 4 > _SHARED_FROM:
+        return tuple(col.to_pylist())  # mostly distinct (ids, names): nothing to share
+    encoded = col.dictionary_encode()
+    distinct = encoded.dictionary
+    objects = [*distinct.to_pylist(), None]
+    indices = encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
+    return tuple(map(objects.__getitem__, indices.tolist()))
+
+
+#: columns shorter than this are converted value by value (also the sample size)
+_SHARED_FROM = 4096
+
+
 def _stage_of(name: str) -> tuple[str, str] | None:
     head, dot, key = name.partition(".")
     return (head, key) if dot and head in STAGES and key else None
@@ -129,6 +154,7 @@ class TableColumns(RecordColumns):
     """
 
     table: Any = None
+    _arrays: dict[str, Any] | None = attrs.field(default=None, init=False, repr=False)
 
     @classmethod
     def of(cls, table: Any) -> TableColumns:
@@ -136,10 +162,14 @@ class TableColumns(RecordColumns):
 
     def column(self, name: str) -> Any | None:
         """The (single-chunk) Arrow array of a column, or None when the table has none."""
-        if name not in self.table.column_names:
-            return None
-        col = self.table.column(name)
-        return col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+        if self._arrays is None:  # validation and evaluation ask for each column many times
+            self._arrays = dict(zip(self.table.column_names, self.table.columns, strict=True))
+        col = self._arrays.get(name)
+        if col is None or isinstance(col, pyarrow().Array):
+            return col
+        col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+        self._arrays[name] = col
+        return col
 
     def values(self, keys: Sequence[str]) -> dict[str, tuple[Any, ...]]:
         n = self.table.num_rows
@@ -151,7 +181,7 @@ class TableColumns(RecordColumns):
                 self._top[key] = tuple(np.where(has, True, None).tolist())
                 continue
             col = self.column(key)
-            self._top[key] = (None,) * n if col is None else tuple(col.to_pylist())
+            self._top[key] = (None,) * n if col is None else _python_values(col)
         return {k: self._top[k] for k in keys}
 
     def floats(self, keys: Sequence[str]) -> dict[str, np.ndarray]:

@@ -428,3 +428,34 @@ def test_format_parquet_writes_a_folder_with_the_provenance(sample, tmp_path, ca
     assert _cli("evaluate", str(tmp_path / "s.json"), "--ruleset", RULESET, "--format", "parquet", "--output", str(tmp_path / "file")) == 2  # fmt: skip
     assert _cli("evaluate", str(tmp_path / "s.json"), "--ruleset", RULESET, "--format", "parquet") == 2  # fmt: skip
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_large_table_gives_the_values_and_report_of_its_dicts(engine, sample):
+    # past 4,096 rows repeating columns (county code, school type, year, central school)
+    # are converted once per distinct value and shared: the values must be the records'
+    schools, county = sample
+    copies = 5000 // len(schools) + 1
+    many = [
+        {
+            **s,
+            "id": f"{s['id']}-{k}",
+            "central_school_id": s["central_school_id"] and f"{s['central_school_id']}-{k}",
+        }
+        for k in range(copies)
+        for s in schools
+    ]
+    inputs = engine.load(_struct_table(many), county, ruleset=RULESET)
+    assert len(inputs.schools) > 4096 and not inputs.errors, inputs.errors[:3]
+    keys = ["id", "county_code", "school_type", "year", "central_school_id", "name"]
+    shared = inputs.columns.values(keys)
+    expected = junheng.bulk.RecordColumns(
+        [{k: v for k, v in s.items() if v is not None} for s in many]
+    ).values(keys)
+    assert shared == expected
+    codes = shared["county_code"]
+    assert codes[0] is codes[-1]  # one object per distinct value: the shared path ran
+    assert [type(v) for v in shared["year"]] == [type(v) for v in expected["year"]]
+    reference = engine.evaluate(RULESET, many, county).to_dict()
+    got = engine.evaluate(RULESET, inputs).to_dict()
+    reference.pop("provenance"), got.pop("provenance")
+    assert got == reference

@@ -199,6 +199,9 @@ def _evaluate_to_folder(args: argparse.Namespace, engine: Engine, rs: Any, write
             raise InputError(inputs.issues)
         step.advance(f"评估（{len(inputs.schools)} 所学校）")
         report = engine.evaluate(rs.id, inputs)
+        # the report holds what it needs: the input table and the columns pulled from it
+        # are freed before the report's tables are built (the write step's peak)
+        del inputs
         step.advance(f"生成 {args.format} 报告")
         try:
             written = write_report(report, args.format, folder)

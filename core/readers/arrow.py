@@ -30,7 +30,6 @@ structs) and take the dict path.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -293,15 +292,12 @@ def _flatten(table: Any, ctx: ReadContext) -> tuple[list[str] | None, list[Any]]
         if pa.types.is_struct(array.type) or name in STAGES:
             if name not in STAGES or not pa.types.is_struct(array.type):
                 return _refuse_type(ctx, str(name), array.type)
-            parent_valid = array.is_valid()
-            for i in range(array.type.num_fields):
-                child = array.field(i)
+            # flatten(): each child with the parent's nulls merged into its validity
+            # bitmap, its values shared (``if_else`` against a null column copied every
+            # child of a block with null rows: 18 MiB and 0.03 s at 30,000 schools)
+            for i, child in enumerate(array.flatten()):
                 if pa.types.is_dictionary(child.type):
                     child = child.dictionary_decode()
-                if array.null_count:
-                    child = pa.compute.if_else(
-                        parent_valid, child, pa.nulls(len(child), child.type)
-                    )
                 names.append(f"{name}.{array.type.field(i).name}")
                 arrays.append(child)
             continue
@@ -397,7 +393,8 @@ def _county_records(table: Any, ctx: ReadContext) -> ReadResult:
     for row in table.to_pylist():
         record: dict[str, Any] = {}
         for key, value in row.items():
-            value = _without_nulls(value)
+            if type(value) in _NESTED:
+                value = _without_nulls(value)
             if value is None:
                 continue
             if "." in key:
@@ -408,11 +405,21 @@ def _county_records(table: Any, ctx: ReadContext) -> ReadResult:
     return ReadResult(records, ctx.issues, list(range(1, len(records) + 1)), ctx.file, ctx.row_unit)
 
 
+#: what ``to_pylist`` gives for a struct or a list value (exact types: a national county
+#: file has ~250,000 values, and an ``isinstance`` against ``Mapping`` per value cost 0.1 s)
+_NESTED = (dict, list)
+
+
 def _without_nulls(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        kept = {k: _without_nulls(v) for k, v in value.items()}
-        kept = {k: v for k, v in kept.items() if v is not None}
+    """A struct's or a list's value with its null members left out (an empty struct: None)."""
+    if type(value) is dict:
+        kept = {}
+        for k, v in value.items():
+            if type(v) in _NESTED:
+                v = _without_nulls(v)
+            if v is not None:
+                kept[k] = v
         return kept or None
-    if isinstance(value, list):
-        return [_without_nulls(v) for v in value]
+    if type(value) is list:
+        return [_without_nulls(v) if type(v) in _NESTED else v for v in value]
     return value

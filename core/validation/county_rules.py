@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from ..issues import DataIssue
@@ -58,12 +59,11 @@ def _missing(
     record: Mapping[str, Any], index: int, paths: list[str], readers: dict[str, str], where: Where
 ) -> list[DataIssue]:
     out = []
-    for path in paths:
-        if path.startswith("finance[]."):
-            continue  # the years are _years' concern
-        block, name = path.split(".", 1)
+    for path, block, name in _split(tuple(paths)):
         values = record.get(block)
-        if isinstance(values, Mapping) and values.get(name) is not None:
+        # exact type first: a county file's blocks are dicts (isinstance against Mapping
+        # per field and county was most of this step's 0.05 s at 2,997 counties)
+        if (type(values) is dict or isinstance(values, Mapping)) and values.get(name) is not None:
             continue
         rule = readers.get(name, "")
         out.append(
@@ -80,6 +80,18 @@ def _missing(
             )
         )
     return out
+
+
+@cache
+def _split(paths: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+    """(path, block, field) of each county path the ruleset reads, the finance series left
+    out (the years are :func:`_years`' concern)."""
+    out = []
+    for path in paths:
+        if not path.startswith("finance[]."):
+            block, name = path.split(".", 1)
+            out.append((path, block, name))
+    return tuple(out)
 
 
 def _scores(record: Mapping[str, Any], index: int, ruleset: Any, where: Where) -> list[DataIssue]:
