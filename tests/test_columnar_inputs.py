@@ -377,6 +377,28 @@ def test_without_pyarrow_a_clear_message_names_the_extra(sample, tmp_path):
     assert done.returncode == 0 and "junheng[arrow]" in done.stdout, done.stderr
 
 
+def test_demo_without_pyarrow_writes_every_other_format_and_says_so_last(tmp_path):
+    script = (
+        "import sys; sys.modules['pyarrow'] = None\n"
+        "from junheng.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "demo", "--output", str(tmp_path / "d")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr  # the sample county fails, as documented
+    written = sorted(p.name for p in (tmp_path / "d").iterdir())
+    assert written == ["report.html", "report.json", "report.md", "report.xlsx"]
+    assert "Traceback" not in done.stderr
+    # the verdict and the reports written on standard output; the one note on standard error
+    assert "评估结论" in done.stdout and "report.md" in done.stdout
+    note = " ".join(done.stderr.split())
+    assert note.startswith("未生成 parquet 格式（可选）") and "junheng[arrow]" in note
+
+
 # -- out: tables and the Parquet folder -------------------------------------------------------
 
 
