@@ -245,6 +245,18 @@ def test_a_reader_quitting_early_is_a_quiet_exit_141(tmp_path, unbuffered):
     assert "Traceback" not in err and "Exception ignored" not in err and "内部错误" not in err
 
 
+def test_the_plan_is_refused_onto_an_input(folder, capsys):
+    """``junheng plan`` writes through the same checked output as every command."""
+    data = (folder / "in/county.json").read_bytes()
+    plan = ["plan", "in/schools.json", "--county", "in/county.json", "--ruleset", RULESET]
+    before = _listing(folder)
+    assert main([*plan, "--output", "in/../in/county.json"]) == 2
+    err = capsys.readouterr().err
+    assert "就是输入文件" in err and "Traceback" not in err
+    assert (folder / "in/county.json").read_bytes() == data
+    assert _listing(folder) == before
+
+
 # -- low: names, folders, "-", mismatched extensions, template messages ----------------------
 
 

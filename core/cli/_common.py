@@ -37,6 +37,7 @@ __all__ = [
     "output_error",
     "output_path",
     "print_issues",
+    "write_output",
     "write_stdout",
 ]
 
@@ -142,6 +143,24 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.exists() and b.exists() and os.path.samefile(a, b)
     except OSError:
         return False
+
+
+def write_output(data: bytes, target: Path | None) -> bool:
+    """Write ``data`` atomically to ``target``, or to standard output when it is None (the
+    ``target`` of :func:`output_path`). On failure — a full disk, an unwritable folder, a
+    full disk behind a redirect — print the located message and return False; a closed
+    pipe (BrokenPipeError) propagates, for :func:`junheng.cli.main`'s quiet exit."""
+    try:
+        if target is None:
+            write_stdout(data)
+        else:
+            atomic_write_bytes(target, data)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        err_console.print(output_error(target or "标准输出 (stdout)", exc), markup=False)
+        return False
+    return True
 
 
 def write_stdout(data: bytes) -> None:

@@ -10,11 +10,9 @@ from junheng.cli._common import (
     EXIT_INPUT,
     EXIT_OK,
     UsageError,
-    atomic_write_bytes,
     err_console,
-    output_error,
     output_path,
-    write_stdout,
+    write_output,
 )
 from junheng.compare import FORMATS, compare_reports, render
 from junheng.compare.terminal import print_comparison
@@ -69,22 +67,9 @@ def _compare(args: argparse.Namespace) -> int:
     if args.format != "json" and target is None:
         raise UsageError("该格式需要 --output 指定输出文件（标准输出只用于 JSON）")
     comparison = compare_reports(args.old, args.new)  # InputError: every problem of both, exit 2
-    data = render(comparison, args.format)
-    if target is None:
-        try:
-            write_stdout(data)
-        except BrokenPipeError:
-            raise  # the reader went away: a quiet exit (cli.main)
-        except OSError as exc:  # a full disk behind a redirect
-            err_console.print(output_error("标准输出 (stdout)", exc), markup=False)
-            return EXIT_INPUT
-        print_comparison(comparison, err_console)
-        return EXIT_OK
-    try:
-        atomic_write_bytes(target, data)
-    except OSError as exc:
-        err_console.print(output_error(target, exc), markup=False)
+    if not write_output(render(comparison, args.format), target):
         return EXIT_INPUT
     print_comparison(comparison, err_console)
-    err_console.print(f"对比结果已写入 {target}", markup=False)
+    if target is not None:
+        err_console.print(f"对比结果已写入 {target}", markup=False)
     return EXIT_OK

@@ -18,7 +18,7 @@ from junheng.cli._common import (
     output_error,
     output_path,
     print_issues,
-    write_stdout,
+    write_output,
 )
 from junheng.issues import count_issues
 from junheng.template import build_template, template_fields
@@ -202,16 +202,10 @@ def _cmd_template(args: argparse.Namespace) -> int:
     required = engine.required_fields(rs) if rs is not None else None
     fields = template_fields(required, engine.registry.school_fields)
     data = build_template(fmt, fields)
-    try:
-        if output is None:
-            write_stdout(data)
-            return EXIT_OK
-        atomic_write_bytes(output, data)
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        err_console.print(output_error(output or "标准输出 (stdout)", exc), markup=False)
+    if not write_output(data, output):
         return EXIT_INPUT
+    if output is None:
+        return EXIT_OK
     console.print(f"已生成模板 (template written): {output}（{len(fields)} 个字段）", markup=False)
     return EXIT_OK
 
@@ -265,16 +259,10 @@ def _county_template(args: argparse.Namespace, engine: Any, rs: Any, fmt: str) -
         )
     output = output_path(args.output, f"县域数据采集表.{fmt}")
     data = build_county_template(fmt, rows, title)
-    try:
-        if output is None:
-            write_stdout(data)
-            return EXIT_OK
-        atomic_write_bytes(output, data)
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        err_console.print(output_error(output or "标准输出 (stdout)", exc), markup=False)
+    if not write_output(data, output):
         return EXIT_INPUT
+    if output is None:
+        return EXIT_OK
     scores = sum(1 for r in rows if r.key.startswith("scores."))
     console.print(
         f"已生成县域模板 (county template written): {output}（{len(rows)} 项"

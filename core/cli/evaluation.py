@@ -18,7 +18,7 @@ from junheng.cli._common import (
     err_console,
     output_error,
     output_path,
-    write_stdout,
+    write_output,
 )
 from junheng.cli.progress import steps as progress_steps
 from junheng.engine import Engine
@@ -166,12 +166,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         print_summary(report, err_console)
         err_console.print(f"报告已写入 {target}", markup=False)
     else:
-        try:
-            write_stdout(render(report, "json") + b"\n")
-        except BrokenPipeError:
-            raise  # the reader went away: a quiet exit (cli.main)
-        except OSError as exc:  # a full disk behind a redirect
-            err_console.print(output_error("标准输出 (stdout)", exc), markup=False)
+        if not write_output(render(report, "json") + b"\n", None):
             return EXIT_INPUT
         print_summary(report, err_console)
     return EXIT_OK if report.passed else EXIT_FAILED

@@ -13,13 +13,20 @@ additions (listed in the plan).
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from rich.markup import escape
 
 from junheng.bulk import gc_paused
-from junheng.cli._common import EXIT_FAILED, EXIT_INPUT, EXIT_OK, err_console, output_error
+from junheng.cli._common import (
+    EXIT_FAILED,
+    EXIT_INPUT,
+    EXIT_OK,
+    err_console,
+    output_error,
+    output_path,
+    write_output,
+)
 from junheng.cli.evaluation import _engine, _ruleset
 from junheng.issues import InputError
 
@@ -95,8 +102,12 @@ def _plan(args: argparse.Namespace) -> int:
     rs = _ruleset(engine, args.ruleset)  # an installed id or a local ruleset file
     if rs is None:
         return EXIT_INPUT
-    if args.format != "json" and not args.output:
-        err_console.print("该格式需要 --output 指定输出文件", markup=False)
+    target = None
+    if args.output:  # refused when it is one of the inputs, as every command's output is
+        inputs_given = (args.schools, args.county, args.costs)
+        target = output_path(args.output, f"plan.{args.format}", inputs_given)
+    if args.format != "json" and target is None:
+        err_console.print("该格式需要 --output 指定输出文件（标准输出只用于 JSON）", markup=False)
         return EXIT_INPUT
     costs = load_costs(args.costs, school_fields=engine.registry.school_fields)
     inputs = engine.load(args.schools, args.county, ruleset=rs.id)
@@ -112,22 +123,11 @@ def _plan(args: argparse.Namespace) -> int:
             return EXIT_INPUT
         for path in written:
             err_console.print(f"方案后的数据已写入 {path}", markup=False)
-    if args.output:
-        from junheng.atomic import atomic_write_bytes
-
-        try:
-            atomic_write_bytes(args.output, data)
-        except OSError as exc:
-            err_console.print(output_error(args.output, exc), markup=False)
-            return EXIT_INPUT
-        err_console.print(f"方案已写入 {args.output}", markup=False)
-    else:
-        try:
-            sys.stdout.buffer.write(data + b"\n")
-            sys.stdout.flush()
-        except OSError as exc:
-            err_console.print(output_error("标准输出 (stdout)", exc), markup=False)
-            return EXIT_INPUT
+    # every byte of standard output checked (a short write written on, a closed pipe quiet)
+    if not write_output(data if target is not None else data + b"\n", target):
+        return EXIT_INPUT
+    if target is not None:
+        err_console.print(f"方案已写入 {target}", markup=False)
     _summary(result)
     return EXIT_OK if result.school_based_met else EXIT_FAILED
 
