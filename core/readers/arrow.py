@@ -37,7 +37,7 @@ from ..domain import STAGES
 from ..fields import FieldCatalogue, FieldInfo
 from ..tables import TableColumns, missing_arrow, pyarrow
 from .cells import CellError, convert, is_blank
-from .source import ReadContext, ReadResult, failed, file_sha256, mib
+from .source import ReadContext, ReadResult, checked_size, failed, file_sha256
 from .table import set_path
 
 __all__ = [
@@ -72,18 +72,8 @@ def read_table_file(
     except ImportError:
         ctx.error("missing_extra", missing_arrow(f"读取 {path.suffix} 文件"))
         return failed(ctx)
-    if not path.is_file():
-        ctx.error("parse", f"不是普通文件（可能是设备或管道），无法作为数据文件读取（{path}）。")
-        return failed(ctx)
-    limit = input_bytes if input_bytes is not None else MAX_INPUT_BYTES
-    size = path.stat().st_size
-    if size > limit:
-        ctx.error(
-            "too_large",
-            f"文件过大：{mib(size)}，上限 {mib(limit)}；请按县拆分后分别评估。",
-            found=size,
-            expected=f"<= {limit} bytes",
-        )
+    size = checked_size(path, input_bytes if input_bytes is not None else MAX_INPUT_BYTES, ctx)
+    if size is None:
         return failed(ctx)
     if size == 0:
         ctx.error("parse", "文件为空。")

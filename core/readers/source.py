@@ -206,22 +206,34 @@ def mib(size: int) -> str:
     return f"{size / (1 << 20):,.0f} MiB" if size >= 1 << 20 else f"{size:,} 字节"
 
 
-def read_bytes(path: Path, limit: int, ctx: ReadContext) -> bytes | None:
-    """The file's bytes, or None after a located issue (not a regular file, too large,
-    unreadable, empty)."""
+def checked_size(path: Path, limit: int, ctx: ReadContext) -> int | None:
+    """The size of ``path`` when it is a regular file of at most ``limit`` bytes, or None
+    after a located issue (not a regular file, too large, unreadable)."""
     if not path.is_file():
         ctx.error("parse", f"不是普通文件（可能是设备或管道），无法作为数据文件读取（{path}）。")
         return None
     try:
         size = path.stat().st_size
-        if size > limit:
-            ctx.error(
-                "too_large",
-                f"文件过大：{mib(size)}，上限 {mib(limit)}；请按县拆分后分别评估。",
-                found=size,
-                expected=f"<= {limit} bytes",
-            )
-            return None
+    except OSError as exc:
+        ctx.error("parse", f"无法读取文件：{exc.strerror or exc}。")
+        return None
+    if size > limit:
+        ctx.error(
+            "too_large",
+            f"文件过大：{mib(size)}，上限 {mib(limit)}；请按县拆分后分别评估。",
+            found=size,
+            expected=f"<= {limit} bytes",
+        )
+        return None
+    return size
+
+
+def read_bytes(path: Path, limit: int, ctx: ReadContext) -> bytes | None:
+    """The file's bytes, or None after a located issue (not a regular file, too large,
+    unreadable, empty)."""
+    if checked_size(path, limit, ctx) is None:
+        return None
+    try:
         data = path.read_bytes()
     except OSError as exc:
         ctx.error("parse", f"无法读取文件：{exc.strerror or exc}。")
