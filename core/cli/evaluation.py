@@ -24,6 +24,7 @@ from junheng.cli.progress import steps as progress_steps
 from junheng.engine import Engine
 from junheng.issues import InputError
 from junheng.outputs import EXTENSIONS, render, write_report
+from junheng.results import Report
 from junheng.ruleset import RulesetError
 from junheng.summary import print_summary
 
@@ -144,12 +145,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         err_console.print("该格式需要 --output 指定输出文件（标准输出只用于 JSON）", markup=False)
         return EXIT_INPUT
     with progress_steps(err_console, 3) as step:
-        step.advance("读取并校验数据")
-        inputs = engine.load(args.schools, args.county, ruleset=rs.id)
-        if inputs.has_errors:
-            raise InputError(inputs.issues)
-        step.advance(f"评估（{len(inputs.schools)} 所学校）")
-        report = engine.evaluate(rs.id, inputs)
+        report = _load_and_evaluate(args, engine, rs, step)
         step.advance(f"生成 {args.format} 报告")
         write_failed: OSError | None = None
         if target is not None:
@@ -157,8 +153,7 @@ def _evaluate(args: argparse.Namespace) -> int:
                 write_report(report, args.format, target)
             except OSError as exc:
                 write_failed = exc
-    for problem in report.provenance.get("plugin_problems", []):
-        err_console.print(f"[yellow]插件 {escape(problem)}（评估未受影响）[/]", markup=True)
+    _plugin_problems(report)
     if target is not None:
         if write_failed is not None:
             err_console.print(output_error(target, write_failed), markup=False)
@@ -188,15 +183,7 @@ def _evaluate_to_folder(args: argparse.Namespace, engine: Engine, rs: Any, write
         )
         return EXIT_INPUT
     with progress_steps(err_console, 3) as step:
-        step.advance("读取并校验数据")
-        inputs = engine.load(args.schools, args.county, ruleset=rs.id)
-        if inputs.has_errors:
-            raise InputError(inputs.issues)
-        step.advance(f"评估（{len(inputs.schools)} 所学校）")
-        report = engine.evaluate(rs.id, inputs)
-        # the report holds what it needs: the input table and the columns pulled from it
-        # are freed before the report's tables are built (the write step's peak)
-        del inputs
+        report = _load_and_evaluate(args, engine, rs, step)
         step.advance(f"生成 {args.format} 报告")
         try:
             written = write_report(report, args.format, folder)
@@ -206,11 +193,27 @@ def _evaluate_to_folder(args: argparse.Namespace, engine: Engine, rs: Any, write
         except OSError as exc:
             err_console.print(output_error(folder, exc), markup=False)
             return EXIT_INPUT
-    for problem in report.provenance.get("plugin_problems", []):
-        err_console.print(f"[yellow]插件 {escape(problem)}（评估未受影响）[/]", markup=True)
+    _plugin_problems(report)
     print_summary(report, err_console)
     err_console.print(f"报告已写入文件夹 {written}", markup=False)
     return EXIT_OK if report.passed else EXIT_FAILED
+
+
+def _load_and_evaluate(args: argparse.Namespace, engine: Engine, rs: Any, step: Any) -> Report:
+    """Read, check and evaluate the command's data: the report alone comes back, so the
+    records (and the columns pulled from them) are freed before the report is written —
+    the write step is where the peak memory of a national batch is."""
+    step.advance("读取并校验数据")
+    inputs = engine.load(args.schools, args.county, ruleset=rs.id)
+    if inputs.has_errors:
+        raise InputError(inputs.issues)
+    step.advance(f"评估（{len(inputs.schools)} 所学校）")
+    return engine.evaluate(rs.id, inputs)
+
+
+def _plugin_problems(report: Report) -> None:
+    for problem in report.provenance.get("plugin_problems", []):
+        err_console.print(f"[yellow]插件 {escape(problem)}（评估未受影响）[/]", markup=True)
 
 
 def load_sample() -> tuple[list[dict[str, Any]], dict[str, Any]]:
