@@ -99,22 +99,7 @@ print(json.dumps({
 
 def cli(args: list[str]) -> dict[str, float]:
     """A ``junheng`` command as a new process: wall clock and its own peak RSS."""
-    launcher = (
-        "import resource, subprocess, sys, time\n"
-        "t = time.perf_counter()\n"
-        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-        "s = time.perf_counter() - t\n"
-        "print(done.returncode, s, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-        "sys.stderr.write(done.stderr[-2000:])\n"
-    )
-    command = [sys.executable, "-m", "junheng", *args]
-    done = subprocess.run(
-        [sys.executable, "-c", launcher, *command], capture_output=True, text=True, check=True
-    )
-    code, seconds, rss = done.stdout.split()
-    if int(code) not in (0, 1):
-        raise SystemExit(f"junheng {' '.join(args)} failed ({code}): {done.stderr}")
-    return {"s": float(seconds), "rss_mib": int(rss) / 1024}
+    return run.junheng_process(args)
 
 
 def in_process(kind: str, data: Path) -> tuple[dict[str, float], np.ndarray]:

@@ -124,10 +124,10 @@ def _run_junheng(schools_path: Path, counties_path: Path, out: Path) -> dict[str
     }
 
 
-def run_cli(schools_path: Path, counties_path: Path, out: Path) -> dict[str, float]:
-    """``junheng evaluate`` as a user runs it: a new process, wall clock and its peak RSS."""
-    command = [sys.executable, "-m", "junheng", "evaluate", str(schools_path)]
-    command += ["--county", str(counties_path), "--ruleset", RULESET, "--output", str(out)]
+def junheng_process(args: list[str]) -> dict[str, float]:
+    """``junheng ARGS`` as a new process, as a user runs it: wall clock (``s``) and its own
+    peak RSS (``rss_mib``)."""
+    command = [sys.executable, "-m", "junheng", *args]
     # started through a small Python launcher that reports its child's peak RSS: a child
     # started directly by this big process would count this process's pages (Linux
     # records the RSS high-water mark of the pre-exec address space)
@@ -146,8 +146,25 @@ def run_cli(schools_path: Path, counties_path: Path, out: Path) -> dict[str, flo
     # 1: evaluated, some county fails (the data has some) — but Python also exits 1 on an
     # uncaught exception, which must not be timed as a run
     if int(code) not in (0, 1) or "Traceback" in done.stderr:
-        raise SystemExit(f"junheng evaluate failed ({code}): {done.stderr}")
-    return {"cli_s": float(seconds), "cli_peak_rss_mib": int(rss_kib) / 1024}
+        raise SystemExit(f"junheng {' '.join(args)} failed ({code}): {done.stderr}")
+    return {"s": float(seconds), "rss_mib": int(rss_kib) / 1024}
+
+
+def run_cli(schools_path: Path, counties_path: Path, out: Path) -> dict[str, float]:
+    """``junheng evaluate`` as a user runs it: a new process, wall clock and its peak RSS."""
+    done = junheng_process(
+        [
+            "evaluate",
+            str(schools_path),
+            "--county",
+            str(counties_path),
+            "--ruleset",
+            RULESET,
+            "--output",
+            str(out),
+        ]
+    )
+    return {"cli_s": done["s"], "cli_peak_rss_mib": done["rss_mib"]}
 
 
 def junheng_evaluate_alone(jh: dict[str, Any]) -> float:
