@@ -290,33 +290,27 @@ def _cvs(o: Doc, n: Doc) -> Iterable[CvChange]:
         for iid in [*ni, *(i for i in oi if i not in ni)]:
             a, b = oi.get(iid), ni.get(iid)
             either: Doc = b if b is not None else (a or {})
-            yield CvChange(
-                stage=stage,
-                indicator=iid,
-                title=either.get("title") or iid,
-                change=_cv_kind(a, b),  # type: ignore[arg-type]
-                old_cv=(a or {}).get("cv"),
-                new_cv=(b or {}).get("cv"),
-                old_limit=(a or {}).get("limit"),
-                new_limit=(b or {}).get("limit"),
-                old_met=(a or {}).get("met"),
-                new_met=(b or {}).get("met"),
-            )
-        composite = _composite(og), _composite(ng)
-        if any(c is not None for c in composite):
-            a, b = composite
-            yield CvChange(
-                stage=stage,
-                indicator="composite",
-                title="综合差异系数",
-                change=_cv_kind(a, b),  # type: ignore[arg-type]
-                old_cv=(a or {}).get("cv"),
-                new_cv=(b or {}).get("cv"),
-                old_limit=(a or {}).get("limit"),
-                new_limit=(b or {}).get("limit"),
-                old_met=(a or {}).get("met"),
-                new_met=(b or {}).get("met"),
-            )
+            yield _cv_change(stage, iid, either.get("title") or iid, a, b)
+        a, b = _composite(og), _composite(ng)
+        if a is not None or b is not None:
+            yield _cv_change(stage, "composite", "综合差异系数", a, b)
+
+
+def _cv_change(stage: str, indicator: str, title: str, a: Doc | None, b: Doc | None) -> CvChange:
+    """One CV of the old report (``a``) and the new (``b``); None where a report lacks it."""
+    old, new = a or {}, b or {}
+    return CvChange(
+        stage=stage,
+        indicator=indicator,
+        title=title,
+        change=_cv_kind(a, b),  # type: ignore[arg-type]
+        old_cv=old.get("cv"),
+        new_cv=new.get("cv"),
+        old_limit=old.get("limit"),
+        new_limit=new.get("limit"),
+        old_met=old.get("met"),
+        new_met=new.get("met"),
+    )
 
 
 def _composite(group: Doc | None) -> dict[str, Any] | None:
