@@ -168,6 +168,21 @@ def cv_rows(c: CountyPlan) -> Iterator[list[str]]:
         yield [cv.title, f"≤ {num(cv.limit)}", num(cv.before), num(cv.after), verdict]
 
 
+COST_HEAD = ["措施", "单价（元）", "单位", "来源"]
+
+
+def cost_rows(plan: Plan) -> Iterator[list[str]]:
+    """措施 | 单价（元） | 单位 | 来源 — the enabled levers, an assumption said as one."""
+    for lever in plan.costs.levers.values():
+        if lever.enabled:
+            yield [
+                lever.title,
+                money(lever.cost) if lever.cost >= 1 else num(lever.cost),
+                lever.unit + ("/年" if lever.recurrent else ""),
+                ("假设值：" + lever.note) if lever.assumption else (lever.source or lever.note),
+            ]
+
+
 def _table(head: list[str], rows: list[list[str]]) -> list[str]:
     def cell(x: str) -> str:
         return x.replace("|", "\\|").replace("\n", " ")
@@ -265,19 +280,7 @@ def render_markdown(plan: Plan) -> str:
             )
             lines.append("")
     lines += ["## 单价与来源", ""]
-    lines += _table(
-        ["措施", "单价（元）", "单位", "来源"],
-        [
-            [
-                lever.title,
-                money(lever.cost) if lever.cost >= 1 else num(lever.cost),
-                lever.unit + ("/年" if lever.recurrent else ""),
-                ("假设值：" + lever.note) if lever.assumption else (lever.source or lever.note),
-            ]
-            for lever in plan.costs.levers.values()
-            if lever.enabled
-        ],
-    )
+    lines += _table(COST_HEAD, list(cost_rows(plan)))
     lines += ["", "## 方法", ""]
     lines += [f"- {v}" for v in plan.method.values()]
     lines.append("")

@@ -17,11 +17,13 @@ from typing import Any
 from .model import CountyPlan, Plan
 from .report import (
     ADDITION_HEAD,
+    COST_HEAD,
     CV_HEAD,
     MOVE_HEAD,
     NO_OWNER,
     STATUS_TITLES,
     addition_rows,
+    cost_rows,
     county_title,
     cv_rows,
     money,
@@ -218,20 +220,7 @@ def _county(plan: Plan, c: CountyPlan, k: int) -> str:
 def render_html(plan: Plan) -> str:
     rs: Any = plan.ruleset
     title = f"{rs.get('title', rs.get('id'))} · 整改方案"
-    costs = _table(
-        ["措施", "单价（元）", "单位", "来源"],
-        [
-            [
-                lever.title,
-                money(lever.cost) if lever.cost >= 1 else num(lever.cost),
-                lever.unit + ("/年" if lever.recurrent else ""),
-                ("假设值：" + lever.note) if lever.assumption else (lever.source or lever.note),
-            ]
-            for lever in plan.costs.levers.values()
-            if lever.enabled
-        ],
-        {1},
-    )
+    costs = _table(COST_HEAD, list(cost_rows(plan)), {1})
     prov = plan.provenance
     body = [
         f"<h1>{escape(title)}</h1>",
