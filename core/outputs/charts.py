@@ -99,6 +99,20 @@ def _line(
     )
 
 
+def _value_grid(
+    ticks: list[float], scale: float, left: float, right: float, bottom: float
+) -> list[str]:
+    """Horizontal grid lines at ``ticks`` of a vertical value axis, labelled on the left."""
+    grid = []
+    for tick in ticks:
+        y = bottom - tick * scale
+        grid.append(_line(left, y, right, y, GRID, 1))
+        grid.append(
+            _text(left - 5, y + 4, _label(tick), text_anchor="end", font_size="11", fill=AXIS)
+        )
+    return grid
+
+
 def _bars_path(colour: str, parts: list[str]) -> str:
     return f'<path fill="{colour}" d="{"".join(parts)}"/>' if parts else ""
 
@@ -163,13 +177,7 @@ def distribution_chart(
     peak = max([*v.tolist()[-1:], threshold or 0.0, mean or 0.0, 1e-9])
     ticks = nice_ticks(peak * 1.08, 4)
     scale = (bottom - top) / ticks[-1]
-    body = []
-    for tick in ticks:
-        y = bottom - tick * scale
-        body.append(_line(left, y, right, y, GRID, 1))
-        body.append(
-            _text(left - 5, y + 4, _label(tick), text_anchor="end", font_size="11", fill=AXIS)
-        )
+    body = _value_grid(ticks, scale, left, right, bottom)
     if v.size:
         if threshold is None:
             ok = np.ones(v.size, dtype=bool)
@@ -252,13 +260,7 @@ def counties_chart(
     peak = max([p[0] for p in pairs[:1]] + [limit or 0.0, 0.1])
     ticks = nice_ticks(peak * 1.08, 4)
     scale = (bottom - top) / ticks[-1]
-    body = []
-    for tick in ticks:
-        y = bottom - tick * scale
-        body.append(_line(left, y, right, y, GRID, 1))
-        body.append(
-            _text(left - 5, y + 4, _label(tick), text_anchor="end", font_size="11", fill=AXIS)
-        )
+    body = _value_grid(ticks, scale, left, right, bottom)
     step = min((right - left) / max(len(pairs), 1), 40.0)  # a few counties: bars stay bars
     w = step * (0.75 if len(pairs) < 120 else 1.0)
     for k, (cv, name, met) in enumerate(pairs):
