@@ -76,6 +76,16 @@ def run_cli(tmp_path: Path):
     return run
 
 
+@pytest.fixture
+def wide_consoles(monkeypatch):
+    """The CLI's consoles 400 columns wide: a file name or an id in a table stays on one line
+    (tests that read the terminal output use it with ``pytest.mark.usefixtures``)."""
+    from junheng.cli._common import console, err_console
+
+    monkeypatch.setattr(console, "width", 400)
+    monkeypatch.setattr(err_console, "width", 400)
+
+
 @pytest.fixture(scope="module")
 def sample():
     """The bundled sample county's (schools, county), freshly parsed for each test module."""

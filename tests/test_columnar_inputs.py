@@ -20,7 +20,6 @@ import pytest
 import junheng
 import junheng.readers.arrow as arrow_reader
 from junheng.cli import main
-from junheng.cli._common import console, err_console
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -31,15 +30,7 @@ pl = pytest.importorskip("polars")
 RULESET = "national.quality.2017"
 
 
-@pytest.fixture(autouse=True)
-def wide_consoles(monkeypatch):
-    monkeypatch.setattr(console, "width", 400)
-    monkeypatch.setattr(err_console, "width", 400)
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return junheng.Engine()
+pytestmark = pytest.mark.usefixtures("wide_consoles")
 
 
 @pytest.fixture(scope="module")

@@ -36,11 +36,6 @@ ROWS = 120
 SEEDS = range(60)
 
 
-@pytest.fixture(scope="module")
-def engine():
-    return junheng.Engine()
-
-
 def _good(field: FieldInfo, rng: random.Random, row: int):
     if field.enum:
         return rng.choice(field.enum)

@@ -19,7 +19,6 @@ from compare_helpers import assert_valid_comparison, compare_schema
 
 import junheng
 from junheng.cli import main
-from junheng.cli._common import console, err_console
 from junheng.compare import compare_reports, render
 from junheng.compare.read import schema_version
 from junheng.issues import InputError
@@ -35,11 +34,7 @@ def _wide_terminal(monkeypatch):
     monkeypatch.setenv("COLUMNS", "400")  # the issue table does not fold a path in two
 
 
-@pytest.fixture(autouse=True)
-def _wide_terminal(monkeypatch):
-    """File names in the issue table stay on one line whatever width an earlier test left."""
-    monkeypatch.setattr(console, "width", 300)
-    monkeypatch.setattr(err_console, "width", 300)
+pytestmark = pytest.mark.usefixtures("wide_consoles")
 
 
 def _cli(capfd, *args: object) -> tuple[int, str, str]:

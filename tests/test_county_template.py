@@ -17,20 +17,11 @@ import pytest
 
 import junheng
 from junheng.cli import main
-from junheng.cli._common import console, err_console
 
 YEAR = 2025
 
 
-@pytest.fixture(autouse=True)
-def wide(monkeypatch):
-    monkeypatch.setattr(console, "width", 300)
-    monkeypatch.setattr(err_console, "width", 300)
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return junheng.Engine()
+pytestmark = pytest.mark.usefixtures("wide_consoles")
 
 
 @pytest.fixture(scope="module")

@@ -18,22 +18,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-import junheng
 import junheng.readers as readers
-from junheng.cli._common import console, err_console
 
 RULESET = "national.quality.2017"
 
 
-@pytest.fixture(autouse=True)
-def wide_consoles(monkeypatch):
-    monkeypatch.setattr(console, "width", 400)
-    monkeypatch.setattr(err_console, "width", 400)
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return junheng.Engine()
+pytestmark = pytest.mark.usefixtures("wide_consoles")
 
 
 @pytest.fixture(scope="module")

@@ -17,21 +17,12 @@ import pytest
 
 import junheng
 from junheng.cli import main
-from junheng.cli._common import console, err_console
 from junheng.outputs import render
 
 RULESET = "national.quality.2017"
 
 
-@pytest.fixture(autouse=True)
-def wide_consoles(monkeypatch):
-    monkeypatch.setattr(console, "width", 400)
-    monkeypatch.setattr(err_console, "width", 400)
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return junheng.Engine()
+pytestmark = pytest.mark.usefixtures("wide_consoles")
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,8 @@ import pytest
 
 import junheng.readers as readers
 from junheng.cli import main
-from junheng.cli._common import console, err_console
+
+pytestmark = pytest.mark.usefixtures("wide_consoles")
 
 RULESET = "national.quality.2017"
 
@@ -442,13 +443,6 @@ def _sparse(d: Path, name: str, size: int) -> str:
     with open(d / name, "wb") as fh:
         fh.truncate(size)  # a hole: no disk used, but stat says gigabytes
     return name
-
-
-@pytest.fixture(autouse=True)
-def wide_consoles(monkeypatch):
-    """Wide consoles so issue tables do not fold file names and fields across lines."""
-    monkeypatch.setattr(console, "width", 400)
-    monkeypatch.setattr(err_console, "width", 400)
 
 
 def test_corpus_size():

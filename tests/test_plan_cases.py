@@ -13,18 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from junheng import Engine
 from junheng.plan import plan
 from junheng.ruleset import read_toml
 from junheng.testing import check_case, load_case
 
 CASES = Path(__file__).parent / "plan_cases"
 FILES = sorted(p for p in CASES.glob("*.toml") if not p.name.startswith(("_", "costs_")))
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return Engine()
 
 
 def test_there_are_the_four_cases_the_issue_asks_for():

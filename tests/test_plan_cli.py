@@ -20,16 +20,13 @@ import jsonschema
 import pytest
 
 from junheng.cli import main
-from junheng.cli._common import err_console
 
 ROOT = Path(__file__).resolve().parents[1]
 RULESETS = ("national.quality.2017", "jiangxi.quality")
 
 
-@pytest.fixture(autouse=True)
-def wide_terminal(monkeypatch):
-    # the issue table is not wrapped mid-sentence (as test_faults.py does)
-    monkeypatch.setattr(err_console, "width", 400)
+# the issue table is not wrapped mid-sentence
+pytestmark = pytest.mark.usefixtures("wide_consoles")
 
 
 @pytest.fixture

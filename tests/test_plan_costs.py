@@ -7,17 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from junheng import Engine
 from junheng.issues import InputError
 from junheng.plan import load_costs, plan
 from junheng.plan.costs import MAX_COSTS_BYTES
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "plan.md"
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return Engine()
 
 
 @pytest.fixture(scope="module")
