@@ -185,15 +185,8 @@ class Service:
         inputs, provenance = self.load(request, rs.id)
         if inputs.has_errors:
             raise _invalid(inputs.issues)
-        try:
+        with _engine_errors("评估"):
             return self.engine.evaluate(rs.id, inputs, provenance=provenance)
-        except InputError as exc:
-            raise _invalid(exc.issues) from None
-        except PluginError as exc:
-            raise Problem(
-                "internal-error",
-                f"插件 {exc.plugin} 出错，评估已停止 (plugin failed): {exc.message}",
-            ) from None
 
     def evaluate(self, request: DataRequest, fmt: str) -> Rendered:
         """The report in ``fmt``: the bytes ``junheng evaluate --format FMT`` writes."""
@@ -249,15 +242,8 @@ class Service:
         inputs, _ = self.load(request, rs.id)
         if inputs.has_errors:
             raise _invalid(inputs.issues)
-        try:
+        with _engine_errors("规划"):
             result = make_plan(self.engine, rs.id, inputs)
-        except InputError as exc:
-            raise _invalid(exc.issues) from None
-        except PluginError as exc:
-            raise Problem(
-                "internal-error",
-                f"插件 {exc.plugin} 出错，规划已停止 (plugin failed): {exc.message}",
-            ) from None
         data = render_plan(result, fmt)
         return Rendered(data, PLAN_MEDIA[fmt], PLAN_EXTENSIONS[fmt], bool(result.school_based_met))
 
@@ -291,6 +277,21 @@ def _invalid(issues: Any) -> Problem:
         f"数据有 {errors} 个错误、{warnings} 个警告，未评估；每个问题见 issues（文件、行、学校、字段）。",
         issues=issues,
     )
+
+
+@contextlib.contextmanager
+def _engine_errors(work: str) -> Iterator[None]:
+    """What the engine refuses while it works (``work``: 评估, 规划) as the answer: data it
+    cannot use → 422 with every issue; a plugin that failed → the plugin named."""
+    try:
+        yield
+    except InputError as exc:
+        raise _invalid(exc.issues) from None
+    except PluginError as exc:
+        raise Problem(
+            "internal-error",
+            f"插件 {exc.plugin} 出错，{work}已停止 (plugin failed): {exc.message}",
+        ) from None
 
 
 @contextlib.contextmanager
