@@ -7,7 +7,9 @@ cell; one starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return a
 gets Excel's quote prefix (OWASP's advice for spreadsheet export), so editing the
 cell in Excel does not turn it into a formula either. Characters XML cannot carry
 become U+FFFD (:mod:`junheng.text`) instead of an ``IllegalCharacterError``.
-Used by the report writer (:mod:`.xlsx`) and the data template.
+Used by the data templates (:mod:`junheng.template`, :mod:`junheng.county_template`); the
+report writer (:mod:`.sheets`) and the comparison (:mod:`junheng.compare.xlsx`) apply the
+same rule to the cells they write.
 """
 
 from __future__ import annotations
