@@ -574,6 +574,23 @@ def small_report():
     return json.loads(render_report(report, "json"))
 
 
+@pytest.mark.parametrize("stage", [[], {}, ["primary"], 1])
+def test_a_school_whose_stage_is_not_text_is_refused_naming_the_school(
+    small_report, stage, tmp_path
+):
+    """Found by the mutation test below: the issue's record column read the bad stage."""
+    doc = copy.deepcopy(small_report)
+    doc["schools"][0]["stage"] = stage
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(small_report, ensure_ascii=False), "utf-8")
+    with pytest.raises(InputError) as refused:
+        compare_reports(good, bad)
+    (issue,) = [i for i in refused.value.issues if i.field and "schools[0]" in i.field]
+    assert issue.record_id == small_report["schools"][0]["id"] and issue.file.endswith("bad.json")
+
+
 def test_any_mutation_of_a_report_is_compared_or_refused_never_a_crash(small_report):
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st

@@ -353,10 +353,10 @@ def _record_of(doc: Mapping[str, Any], path: list) -> tuple[str | None, str]:
             return None, "学校"
         if isinstance(item, Mapping):
             if path[0] == "schools" and isinstance(item.get("id"), str):
-                stage = item.get("stage")
-                return (
-                    f"{item['id']}（{_STAGE.get(stage, stage)}）" if stage else item["id"]
-                ), "学校"
+                stage = item.get("stage")  # unchecked: the error may be the stage itself
+                if isinstance(stage, str) and stage:
+                    return f"{item['id']}（{_STAGE.get(stage, stage)}）", "学校"
+                return item["id"], "学校"
             if path[0] == "counties" and isinstance(item.get("county_code"), str):
                 return item["county_code"], "县"
     return None, "学校"
